@@ -1,0 +1,3 @@
+//! Server functions by area. Each is thin: authorize, call one service, map the error.
+
+pub mod overview;

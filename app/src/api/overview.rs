@@ -1,0 +1,22 @@
+use leptos::prelude::*;
+
+use crate::error::AppError;
+use crate::model::overview::{Overview, SocketEvent};
+
+/// How many socket changes the overview lists.
+#[cfg(feature = "ssr")]
+const HISTORY_LENGTH: u32 = 5;
+
+/// The host overview, read live from the Podman socket.
+#[server(prefix = "/api", endpoint = "overview")]
+pub async fn get_overview() -> Result<Overview, AppError> {
+    let services = crate::services::from_context()?;
+    services.runtime.overview().await.map_err(AppError::from)
+}
+
+/// The latest changes of the Podman socket's state.
+#[server(prefix = "/api", endpoint = "socket-history")]
+pub async fn get_socket_history() -> Result<Vec<SocketEvent>, AppError> {
+    let services = crate::services::from_context()?;
+    services.socket_history.recent(HISTORY_LENGTH).await.map_err(AppError::from)
+}

@@ -1,0 +1,4 @@
+//! Pieces of UI used by several pages.
+
+pub mod nav;
+pub mod stat;

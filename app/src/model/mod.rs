@@ -1,0 +1,4 @@
+//! Plain data shared by browser and server. No database or Podman types here.
+
+pub mod overview;
+pub mod time;

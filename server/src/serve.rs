@@ -1,0 +1,148 @@
+//! `berth serve`: open the database, check Podman, make or load the certificate,
+//! listen, and serve until SIGINT or SIGTERM.
+
+use std::os::unix::fs::DirBuilderExt as _;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use app::model::overview::PodmanProblem;
+use tokio::sync::watch;
+
+use crate::cli::EXIT_REFUSED;
+use crate::config::ServeSettings;
+use crate::podman::{PodmanRuntime, watch as socket_watch};
+use crate::{AppState, build_router, db, leptos_options, run, tls};
+
+/// Why serving ended early.
+enum Failure {
+    /// Berth refuses this setup (exit status 2).
+    Refused(String),
+    /// Something failed (exit status 1).
+    Error(anyhow::Error),
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(error: anyhow::Error) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// Runs `berth serve` and returns its exit status.
+pub fn main(settings: ServeSettings) -> ExitCode {
+    init_logging(&settings.log);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("berth: could not start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(serve(settings)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Refused(message)) => {
+            eprintln!("berth: {message}");
+            ExitCode::from(EXIT_REFUSED)
+        }
+        Err(Failure::Error(error)) => {
+            eprintln!("berth: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(settings: ServeSettings) -> Result<(), Failure> {
+    let data_dir = &settings.common.data_dir;
+    create_private_dir(data_dir)?;
+
+    let podman = PodmanRuntime::new(&settings.common.podman_socket);
+    match podman.health().await {
+        Ok(()) => {}
+        Err(PodmanProblem::Rootful) => {
+            return Err(Failure::Refused(format!(
+                "{} is the socket of a rootful Podman. {}\nFix: {}",
+                settings.common.podman_socket.display(),
+                PodmanProblem::Rootful.message(),
+                PodmanProblem::Rootful.fix()
+            )));
+        }
+        // Serve anyway: the overview explains the problem and Berth recovers when it is fixed.
+        Err(problem) => tracing::warn!(
+            socket = %settings.common.podman_socket.display(),
+            fix = problem.fix(),
+            "{} Serving anyway; Berth reconnects by itself.",
+            problem.message()
+        ),
+    }
+
+    let pool = db::open(&data_dir.join("berth.db")).await?;
+    let tls = tls::load_or_create(settings.tls.as_ref(), data_dir)?;
+    check_site(&settings.site_root);
+
+    let listener = std::net::TcpListener::bind(settings.listen)
+        .with_context(|| format!("could not listen on {}", settings.listen))?;
+    let address = listener.local_addr().context("listener address")?;
+
+    let state = AppState::new(leptos_options(&settings.site_root, address), pool.clone(), podman.clone());
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let watcher = tokio::spawn(socket_watch::run(podman, pool.clone(), socket_watch::INTERVAL, stop_rx));
+
+    print_banner(address, &tls);
+    tracing::info!(%address, data_dir = %data_dir.display(), "berth is serving");
+    run(listener, tls.config, build_router(state), shutdown_signal()).await.context("the server failed")?;
+
+    let _ = stop_tx.send(true);
+    let _ = watcher.await;
+    pool.close().await;
+    tracing::info!("berth stopped");
+    Ok(())
+}
+
+fn print_banner(address: std::net::SocketAddr, tls: &tls::Tls) {
+    let host = if address.ip().is_unspecified() { "127.0.0.1".to_owned() } else { address.ip().to_string() };
+    let host = if address.is_ipv6() && !address.ip().is_unspecified() { format!("[{host}]") } else { host };
+    println!("Berth is serving https://{host}:{}/", address.port());
+    if tls.created {
+        println!("Made a self-signed certificate: {}", tls.cert_path.display());
+    }
+    println!("Certificate SHA-256 fingerprint: {}", tls.fingerprint);
+}
+
+fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .with_context(|| format!("could not create the data directory {}", dir.display()))
+}
+
+fn check_site(site_root: &Path) {
+    if !site_root.join("pkg/berth.js").is_file() {
+        tracing::warn!(
+            site_root = %site_root.display(),
+            "the built web assets are missing: pages are served but won't become interactive. \
+             Build them (see the README) or point --site-root at them"
+        );
+    }
+}
+
+/// Completes on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut interrupt), Ok(mut terminate)) = (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) else {
+        tracing::error!("could not listen for shutdown signals; stop Berth with SIGKILL");
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = interrupt.recv() => tracing::info!("SIGINT: shutting down"),
+        _ = terminate.recv() => tracing::info!("SIGTERM: shutting down"),
+    }
+}
+
+fn init_logging(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|error| {
+        eprintln!("berth: the log filter {filter:?} is not valid ({error}); using \"info\"");
+        tracing_subscriber::EnvFilter::new("info")
+    });
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}

@@ -1,0 +1,8 @@
+//! Integration tests: the real router on port 0, a temporary SQLite file, and the real
+//! rootless Podman of the test host (`make test` provisions it and sets
+//! `BERTH_TEST_SOCKET` and `BERTH_TEST_USER`).
+
+mod cli;
+mod lifecycle;
+mod overview;
+mod support;
