@@ -27,8 +27,18 @@ if ((${#missing[@]})); then
         exit 1
     fi
     say "installing ${missing[*]}"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    # The test host makes /run/systemd/system even where systemd is not PID 1; while it
+    # exists, maintainer scripts call systemctl and fail. Hide it during apt.
+    hid=0
+    if [[ "$(cat /proc/1/comm)" != systemd ]] && rmdir /run/systemd/system 2>/dev/null; then
+        hid=1
+    fi
+    rc=0
+    apt-get -o DPkg::Lock::Timeout=600 update -qq &&
+        DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
+            --no-install-recommends "${missing[@]}" >/dev/null || rc=$?
+    ((hid)) && mkdir -p /run/systemd/system
+    ((rc == 0)) || { say "apt-get failed"; exit 1; }
 fi
 
 if ! command -v cargo >/dev/null; then

@@ -19,6 +19,12 @@ pub enum AppError {
     /// The thing asked for does not exist.
     #[error("Not found.")]
     NotFound,
+    /// Too many attempts from this address; try again after this many seconds.
+    #[error("Too many attempts. Try again in {}.", wait_text(*.0))]
+    Throttled(u64),
+    /// The action needs the password or a TOTP code again (within the last 5 minutes).
+    #[error("Confirm it's you: enter your password or a TOTP code again.")]
+    ReauthRequired,
     /// The input was refused; the text says why and is safe to show.
     #[error("{0}")]
     Invalid(String),
@@ -31,6 +37,15 @@ pub enum AppError {
     /// The request did not reach the server function or its answer did not come back.
     #[error("The server could not be reached: {0}")]
     Transport(String),
+}
+
+fn wait_text(seconds: u64) -> String {
+    match seconds {
+        0..=1 => "a second".to_owned(),
+        2..=59 => format!("{seconds} seconds"),
+        60..=119 => "a minute".to_owned(),
+        _ => format!("{} minutes", seconds.div_ceil(60)),
+    }
 }
 
 impl FromServerFnError for AppError {

@@ -13,7 +13,7 @@ pub mod pages;
 pub mod services;
 mod shell;
 
-pub use shell::{App, shell};
+pub use shell::{App, CspNonce, shell};
 
 /// Browser entry point: attaches the reactive system to the server-rendered page.
 #[cfg(feature = "hydrate")]

@@ -7,6 +7,9 @@ use async_trait::async_trait;
 use leptos::prelude::use_context;
 
 use crate::error::AppError;
+use crate::model::auth::{
+    AuditEntry, CurrentUser, LoginStep, Password, Role, SessionInfo, TotpEnrolment, UserSummary, Username,
+};
 use crate::model::overview::{Overview, SocketEvent};
 
 /// An error from a service. Internal details stay on the server: they are logged once
@@ -19,6 +22,15 @@ pub enum ServiceError {
     /// The thing asked for does not exist.
     #[error("not found")]
     NotFound,
+    /// Too many attempts from this address; retry after this many seconds.
+    #[error("throttled for {0} s")]
+    Throttled(u64),
+    /// The action needs a fresh password or TOTP code.
+    #[error("re-authentication required")]
+    ReauthRequired,
+    /// The caller may not do this.
+    #[error("forbidden")]
+    Forbidden,
     /// A failure the user can't act on.
     #[error(transparent)]
     Internal(#[from] Box<dyn std::error::Error + Send + Sync>),
@@ -29,6 +41,9 @@ impl From<ServiceError> for AppError {
         match error {
             ServiceError::Invalid(text) => AppError::Invalid(text),
             ServiceError::NotFound => AppError::NotFound,
+            ServiceError::Throttled(seconds) => AppError::Throttled(seconds),
+            ServiceError::ReauthRequired => AppError::ReauthRequired,
+            ServiceError::Forbidden => AppError::Forbidden,
             ServiceError::Internal(source) => {
                 tracing::error!(error = %source, "service failed");
                 AppError::Internal
@@ -51,11 +66,104 @@ pub trait SocketHistory: Send + Sync + 'static {
     async fn recent(&self, limit: u32) -> Result<Vec<SocketEvent>, ServiceError>;
 }
 
+/// The client's address, as the server decided it (the socket peer, or the forwarded
+/// address when the peer is a trusted proxy). Put in the request extensions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientIp(pub std::net::IpAddr);
+
+/// Who is asking: their cookie session, address and browser.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub session: tower_sessions::Session,
+    pub ip: std::net::IpAddr,
+    pub user_agent: String,
+    /// The signed device cookie, if the browser has one.
+    pub device: Option<String>,
+}
+
+/// A login step's result, and the device cookie to set once password and TOTP are done.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginResult {
+    pub step: LoginStep,
+    pub device_cookie: Option<String>,
+}
+
+/// Filters for the audit log.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AuditFilter {
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    pub outcome: Option<String>,
+    pub before_id: Option<i64>,
+}
+
+/// Accounts, sign-in, sessions and the audit log.
+#[async_trait]
+pub trait Access: Send + Sync + 'static {
+    /// The signed-in user of this session, if any (and still within its time limits).
+    async fn whoami(&self, caller: &Caller) -> Result<Option<CurrentUser>, ServiceError>;
+    /// Whether the session signed in (password or TOTP) within the last five minutes.
+    async fn recently_authenticated(&self, caller: &Caller) -> Result<bool, ServiceError>;
+
+    /// Whether first-run setup is open (no admin exists yet).
+    async fn setup_open(&self) -> Result<bool, ServiceError>;
+    /// Creates the first admin with the one-time setup token and signs them in to enrol TOTP.
+    async fn setup(&self, caller: &Caller, token: &str, username: Username, password: Password) -> Result<(), ServiceError>;
+
+    /// Checks a user name and password.
+    async fn login(&self, caller: &Caller, username: &str, password: Password) -> Result<LoginResult, ServiceError>;
+    /// Checks the TOTP or recovery code of a login whose password was accepted.
+    async fn login_code(&self, caller: &Caller, code: &str) -> Result<LoginResult, ServiceError>;
+    /// Whether this session has a password accepted and waits for a code.
+    async fn login_pending(&self, caller: &Caller) -> Result<bool, ServiceError>;
+    /// Ends the session.
+    async fn logout(&self, caller: &Caller) -> Result<(), ServiceError>;
+    /// Confirms the user with their password or a TOTP code, for sensitive actions.
+    async fn reauthenticate(&self, caller: &Caller, user: &CurrentUser, secret: &str) -> Result<(), ServiceError>;
+
+    /// Starts (or restarts) TOTP enrolment: a new secret kept in the session until confirmed.
+    async fn start_enrolment(&self, caller: &Caller, user: &CurrentUser) -> Result<(), ServiceError>;
+    /// The enrolment in progress, if any.
+    async fn pending_enrolment(&self, caller: &Caller, user: &CurrentUser) -> Result<Option<TotpEnrolment>, ServiceError>;
+    /// Confirms enrolment with a code; returns the device cookie. Recovery codes wait in the session.
+    async fn finish_enrolment(&self, caller: &Caller, user: &CurrentUser, code: &str) -> Result<LoginResult, ServiceError>;
+    /// Makes ten new recovery codes (the old ones stop working) and keeps them in the session to show once.
+    async fn regenerate_recovery_codes(&self, caller: &Caller, user: &CurrentUser) -> Result<(), ServiceError>;
+    /// The recovery codes waiting to be shown, if any.
+    async fn fresh_recovery_codes(&self, caller: &Caller) -> Result<Option<Vec<String>>, ServiceError>;
+    /// Forgets the recovery codes waiting to be shown.
+    async fn dismiss_recovery_codes(&self, caller: &Caller) -> Result<(), ServiceError>;
+
+    /// Changes the user's own password and ends their other sessions.
+    async fn change_password(&self, caller: &Caller, user: &CurrentUser, current: Password, new: Password) -> Result<(), ServiceError>;
+    /// The user's signed-in sessions.
+    async fn sessions(&self, caller: &Caller, user: &CurrentUser) -> Result<Vec<SessionInfo>, ServiceError>;
+    /// Ends one of the user's sessions.
+    async fn revoke_session(&self, caller: &Caller, user: &CurrentUser, id: &str) -> Result<(), ServiceError>;
+
+    /// Every user (admins).
+    async fn users(&self) -> Result<Vec<UserSummary>, ServiceError>;
+    /// Adds a user (admins).
+    async fn add_user(&self, caller: &Caller, actor: &CurrentUser, username: Username, role: Role, password: Password) -> Result<(), ServiceError>;
+    /// Removes a user and their sessions (admins; never the last admin).
+    async fn remove_user(&self, caller: &Caller, actor: &CurrentUser, id: i64) -> Result<(), ServiceError>;
+    /// Changes a user's role (admins; never the last admin's), ending their sessions.
+    async fn set_role(&self, caller: &Caller, actor: &CurrentUser, id: i64, role: Role) -> Result<(), ServiceError>;
+    /// Removes a user's TOTP so they enrol again (admins).
+    async fn reset_totp(&self, caller: &Caller, actor: &CurrentUser, id: i64) -> Result<(), ServiceError>;
+    /// Clears a user's lockout (admins).
+    async fn unlock(&self, caller: &Caller, actor: &CurrentUser, id: i64) -> Result<(), ServiceError>;
+
+    /// Audit log lines, newest first (admins).
+    async fn audit(&self, filter: AuditFilter) -> Result<Vec<AuditEntry>, ServiceError>;
+}
+
 /// Every service a server function may call, provided once per request as context.
 #[derive(Clone)]
 pub struct Services {
     pub runtime: Arc<dyn Runtime>,
     pub socket_history: Arc<dyn SocketHistory>,
+    pub access: Arc<dyn Access>,
 }
 
 impl std::fmt::Debug for Services {

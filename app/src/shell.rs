@@ -6,10 +6,29 @@ use leptos_router::{
 };
 
 use crate::components::nav::Nav;
-use crate::pages::{not_found::NotFound, overview::OverviewPage};
+use crate::pages::{
+    account::AccountPage,
+    audit::AuditPage,
+    login::{LoginCodePage, LoginPage},
+    not_found::NotFound,
+    overview::OverviewPage,
+    reauth::ReauthPage,
+    setup::SetupPage,
+    totp::{EnrolPage, RecoveryCodesPage},
+    users::UsersPage,
+};
+
+/// The per-request CSP nonce the server put in the request (see the server's
+/// `http::headers`), so inline scripts carry the nonce the header allows.
+#[derive(Debug, Clone)]
+pub struct CspNonce(pub String);
 
 /// The HTML document around every page, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(nonce) = use_context::<http::request::Parts>().and_then(|parts| parts.extensions.get::<CspNonce>().cloned()) {
+        provide_context(leptos::nonce::Nonce::from_value(nonce.0));
+    }
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -44,6 +63,19 @@ pub fn App() -> impl IntoView {
                     // Async SSR: every page arrives complete, so it works with JavaScript off.
                     <Routes fallback=NotFound>
                         <Route path=StaticSegment("") view=OverviewPage ssr=SsrMode::Async />
+                        <Route path=StaticSegment("setup") view=SetupPage ssr=SsrMode::Async />
+                        <Route path=StaticSegment("login") view=LoginPage ssr=SsrMode::Async />
+                        <Route path=(StaticSegment("login"), StaticSegment("code")) view=LoginCodePage ssr=SsrMode::Async />
+                        <Route path=StaticSegment("reauth") view=ReauthPage ssr=SsrMode::Async />
+                        <Route path=StaticSegment("account") view=AccountPage ssr=SsrMode::Async />
+                        <Route path=(StaticSegment("account"), StaticSegment("totp")) view=EnrolPage ssr=SsrMode::Async />
+                        <Route
+                            path=(StaticSegment("account"), StaticSegment("recovery-codes"))
+                            view=RecoveryCodesPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route path=StaticSegment("users") view=UsersPage ssr=SsrMode::Async />
+                        <Route path=StaticSegment("audit") view=AuditPage ssr=SsrMode::Async />
                     </Routes>
                 </main>
             </div>

@@ -66,6 +66,26 @@ pub struct ServeCommand {
     /// Log filter, e.g. `info` or `berth=debug` [default: info]
     #[arg(long, env = "BERTH_LOG", value_name = "FILTER")]
     pub log: Option<String>,
+    /// A reverse proxy (address or CIDR) whose X-Forwarded-For/Forwarded headers name the
+    /// client; repeat or separate with commas. Without it, the socket peer is the client.
+    #[arg(long = "trusted-proxy", env = "BERTH_TRUSTED_PROXY", value_name = "CIDR", value_delimiter = ',', value_parser = parse_net)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Serve plain HTTP instead of TLS: only on a loopback address, behind a proxy that terminates TLS.
+    #[arg(long, env = "BERTH_INSECURE_HTTP")]
+    pub insecure_http: bool,
+    /// Minutes of inactivity that end a session [default: 30]
+    #[arg(long = "session-idle", env = "BERTH_SESSION_IDLE", value_name = "MINUTES")]
+    pub session_idle_minutes: Option<u32>,
+    /// Hours after which a session ends, active or not [default: 12]
+    #[arg(long = "session-max", env = "BERTH_SESSION_MAX", value_name = "HOURS")]
+    pub session_max_hours: Option<u32>,
+}
+
+/// An address or network: `10.0.0.1` means `10.0.0.1/32`.
+fn parse_net(text: &str) -> Result<ipnet::IpNet, String> {
+    text.parse::<ipnet::IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("{text:?} is not an IP address or CIDR network"))
 }
 
 /// Runs the command line and returns the process's exit status.
@@ -93,6 +113,10 @@ pub fn main() -> ExitCode {
                 tls_key: args.tls_key,
                 site_root: args.site_root,
                 log: args.log,
+                trusted_proxies: args.trusted_proxies,
+                insecure_http: args.insecure_http,
+                session_idle_minutes: args.session_idle_minutes,
+                session_max_hours: args.session_max_hours,
             };
             match config::resolve_serve(&common, &args, &file, &env) {
                 Ok(settings) => crate::serve::main(settings),

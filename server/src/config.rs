@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
+use ipnet::IpNet;
 use serde::Deserialize;
 
 /// The address `berth serve` listens on when nothing else is said.
@@ -24,6 +25,10 @@ pub struct FileSettings {
     pub tls_key: Option<PathBuf>,
     pub site_root: Option<PathBuf>,
     pub log: Option<String>,
+    pub trusted_proxies: Option<Vec<IpNet>>,
+    pub insecure_http: Option<bool>,
+    pub session_idle_minutes: Option<u32>,
+    pub session_max_hours: Option<u32>,
 }
 
 impl FileSettings {
@@ -118,6 +123,10 @@ pub struct ServeArgs {
     pub tls_key: Option<PathBuf>,
     pub site_root: Option<PathBuf>,
     pub log: Option<String>,
+    pub trusted_proxies: Vec<IpNet>,
+    pub insecure_http: bool,
+    pub session_idle_minutes: Option<u32>,
+    pub session_max_hours: Option<u32>,
 }
 
 /// Where Berth keeps things and which Podman it talks to.
@@ -143,6 +152,12 @@ pub struct ServeSettings {
     pub tls: Option<TlsFiles>,
     pub site_root: PathBuf,
     pub log: String,
+    /// Reverse proxies whose forwarded client addresses are believed.
+    pub trusted_proxies: Vec<IpNet>,
+    /// Serve plain HTTP (loopback only, behind a TLS-terminating proxy).
+    pub insecure_http: bool,
+    pub session_idle_minutes: u32,
+    pub session_max_hours: u32,
 }
 
 /// Resolves the common settings.
@@ -178,7 +193,33 @@ pub fn resolve_serve(
     };
     let site_root = args.site_root.clone().or_else(|| file.site_root.clone()).unwrap_or_else(|| env.site_root());
     let log = args.log.clone().or_else(|| file.log.clone()).unwrap_or_else(|| "info".to_owned());
-    Ok(ServeSettings { common, listen, tls, site_root, log })
+    let trusted_proxies =
+        if args.trusted_proxies.is_empty() { file.trusted_proxies.clone().unwrap_or_default() } else { args.trusted_proxies.clone() };
+    let insecure_http = args.insecure_http || file.insecure_http.unwrap_or(false);
+    if insecure_http && !listen.ip().is_loopback() {
+        anyhow::bail!(
+            "plain HTTP is allowed on a loopback address only (127.0.0.1 or ::1), behind a TLS-terminating proxy; {listen} is not one"
+        );
+    }
+    if insecure_http && tls.is_some() {
+        anyhow::bail!("--insecure-http and --tls-cert/--tls-key contradict each other: choose one");
+    }
+    let session_idle_minutes = args.session_idle_minutes.or(file.session_idle_minutes).unwrap_or(30);
+    let session_max_hours = args.session_max_hours.or(file.session_max_hours).unwrap_or(12);
+    if session_idle_minutes == 0 || session_max_hours == 0 {
+        anyhow::bail!("session limits must be at least one minute idle and one hour in all");
+    }
+    Ok(ServeSettings {
+        common,
+        listen,
+        tls,
+        site_root,
+        log,
+        trusted_proxies,
+        insecure_http,
+        session_idle_minutes,
+        session_max_hours,
+    })
 }
 
 #[cfg(test)]
@@ -229,6 +270,24 @@ mod tests {
         assert_eq!(s.common.data_dir, PathBuf::from("/from/flag"));
         assert_eq!(s.common.podman_socket, PathBuf::from("/file.sock"));
         assert_eq!(s.listen.to_string(), "0.0.0.0:8443");
+    }
+
+    #[test]
+    fn plain_http_is_refused_off_loopback() {
+        let args = ServeArgs { insecure_http: true, listen: Some("0.0.0.0:8080".parse().unwrap()), ..ServeArgs::default() };
+        let error = resolve_serve(&CommonArgs::default(), &args, &FileSettings::default(), &env()).unwrap_err().to_string();
+        assert!(error.contains("loopback"), "{error}");
+        let args = ServeArgs { insecure_http: true, listen: Some("127.0.0.1:8080".parse().unwrap()), ..ServeArgs::default() };
+        assert!(resolve_serve(&CommonArgs::default(), &args, &FileSettings::default(), &env()).unwrap().insecure_http);
+    }
+
+    #[test]
+    fn trusted_proxies_come_from_flags_or_the_file() {
+        let file = FileSettings::parse("trusted-proxies = [\"172.16.0.0/12\"]\nsession-idle-minutes = 10\n").unwrap();
+        let s = resolve_serve(&CommonArgs::default(), &ServeArgs::default(), &file, &env()).unwrap();
+        assert_eq!(s.trusted_proxies, vec!["172.16.0.0/12".parse::<IpNet>().unwrap()]);
+        assert_eq!((s.session_idle_minutes, s.session_max_hours), (10, 12));
+        assert!(FileSettings::parse("trusted-proxies = [\"not a cidr\"]\n").is_err());
     }
 
     #[test]

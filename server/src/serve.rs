@@ -11,8 +11,10 @@ use tokio::sync::watch;
 
 use crate::cli::EXIT_REFUSED;
 use crate::config::ServeSettings;
+use crate::auth::service::SessionLimits;
+use crate::auth::setup::SetupToken;
 use crate::podman::{PodmanRuntime, watch as socket_watch};
-use crate::{AppState, build_router, db, leptos_options, run, tls};
+use crate::{AppState, Options, build_router, run, tls};
 
 /// Why serving ended early.
 enum Failure {
@@ -75,37 +77,58 @@ async fn serve(settings: ServeSettings) -> Result<(), Failure> {
         ),
     }
 
-    let pool = db::open(&data_dir.join("berth.db")).await?;
-    let tls = tls::load_or_create(settings.tls.as_ref(), data_dir)?;
+    let tls = if settings.insecure_http { None } else { Some(tls::load_or_create(settings.tls.as_ref(), data_dir)?) };
     check_site(&settings.site_root);
 
     let listener = std::net::TcpListener::bind(settings.listen)
         .with_context(|| format!("could not listen on {}", settings.listen))?;
     let address = listener.local_addr().context("listener address")?;
 
-    let state = AppState::new(leptos_options(&settings.site_root, address), pool.clone(), podman.clone());
+    let mut options = Options::new(data_dir.clone(), settings.common.podman_socket.clone(), settings.site_root.clone(), address);
+    options.trusted_proxies = settings.trusted_proxies.clone();
+    options.session_limits = SessionLimits {
+        idle_seconds: i64::from(settings.session_idle_minutes) * 60,
+        absolute_seconds: i64::from(settings.session_max_hours) * 3600,
+    };
+    let state = AppState::assemble(options).await?;
+    let pool = state.pool.clone();
     let (stop_tx, stop_rx) = watch::channel(false);
-    let watcher = tokio::spawn(socket_watch::run(podman, pool.clone(), socket_watch::INTERVAL, stop_rx));
+    let watcher = tokio::spawn(socket_watch::run(podman, pool.clone(), socket_watch::INTERVAL, stop_rx.clone()));
+    let housekeeping = tokio::spawn(crate::auth::housekeeping::run(state.clone(), stop_rx));
 
-    print_banner(address, &tls);
+    print_banner(address, tls.as_ref(), state.setup_token.reveal().as_deref(), &state.setup_token);
     tracing::info!(%address, data_dir = %data_dir.display(), "berth is serving");
-    run(listener, tls.config, build_router(state), shutdown_signal()).await.context("the server failed")?;
+    let router = build_router(state);
+    run(listener, tls.map(|t| t.config), router, shutdown_signal()).await.context("the server failed")?;
 
     let _ = stop_tx.send(true);
     let _ = watcher.await;
+    let _ = housekeeping.await;
     pool.close().await;
     tracing::info!("berth stopped");
     Ok(())
 }
 
-fn print_banner(address: std::net::SocketAddr, tls: &tls::Tls) {
+fn print_banner(address: std::net::SocketAddr, tls: Option<&tls::Tls>, setup_token: Option<&str>, token_file: &SetupToken) {
     let host = if address.ip().is_unspecified() { "127.0.0.1".to_owned() } else { address.ip().to_string() };
     let host = if address.is_ipv6() && !address.ip().is_unspecified() { format!("[{host}]") } else { host };
-    println!("Berth is serving https://{host}:{}/", address.port());
-    if tls.created {
-        println!("Made a self-signed certificate: {}", tls.cert_path.display());
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    println!("Berth is serving {scheme}://{host}:{}/", address.port());
+    match tls {
+        Some(tls) => {
+            if tls.created {
+                println!("Made a self-signed certificate: {}", tls.cert_path.display());
+            }
+            println!("Certificate SHA-256 fingerprint: {}", tls.fingerprint);
+        }
+        None => println!("Plain HTTP on loopback: put a TLS-terminating proxy in front of it."),
     }
-    println!("Certificate SHA-256 fingerprint: {}", tls.fingerprint);
+    if let Some(token) = setup_token {
+        // Deliberately shown: whoever can read this terminal or log may create the first admin.
+        println!("No admin yet. Open {scheme}://{host}:{}/setup and enter this one-time setup token:", address.port());
+        println!("    {token}");
+        println!("(It is also in {} until setup is done.)", token_file.path().display());
+    }
 }
 
 fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
@@ -144,5 +167,6 @@ fn init_logging(filter: &str) {
         eprintln!("berth: the log filter {filter:?} is not valid ({error}); using \"info\"");
         tracing_subscriber::EnvFilter::new("info")
     });
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    use std::io::IsTerminal as _;
+    tracing_subscriber::fmt().with_env_filter(filter).with_ansi(std::io::stderr().is_terminal()).with_writer(std::io::stderr).init();
 }

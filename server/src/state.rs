@@ -1,15 +1,53 @@
-//! What every request handler can reach.
+//! What every request handler can reach, and how it is assembled.
 
+use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::extract::FromRef;
+use ipnet::IpNet;
 use leptos::config::LeptosOptions;
 use sqlx::SqlitePool;
 
-use app::services::Services;
+use app::services::{Access, Services};
 
+use crate::auth::clock::{Clock, SystemClock};
+use crate::auth::keys::Keys;
+use crate::auth::password::Hasher;
+use crate::auth::service::SessionLimits;
+use crate::auth::setup::SetupToken;
+use crate::auth::throttle::IpThrottle;
+use crate::auth::AccessService;
 use crate::db::history::DbSocketHistory;
+use crate::http::client_ip::TrustedProxies;
 use crate::podman::PodmanRuntime;
+
+/// What Berth needs to assemble its state.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub data_dir: PathBuf,
+    pub podman_socket: PathBuf,
+    pub site_root: PathBuf,
+    pub listen: SocketAddr,
+    pub trusted_proxies: Vec<IpNet>,
+    pub session_limits: SessionLimits,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Options {
+    /// Options with the defaults for everything but the paths.
+    pub fn new(data_dir: PathBuf, podman_socket: PathBuf, site_root: PathBuf, listen: SocketAddr) -> Self {
+        Self {
+            data_dir,
+            podman_socket,
+            site_root,
+            listen,
+            trusted_proxies: Vec::new(),
+            session_limits: SessionLimits::default(),
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
 
 /// The router's state.
 #[derive(Debug, Clone)]
@@ -18,16 +56,54 @@ pub struct AppState {
     pub services: Services,
     pub pool: SqlitePool,
     pub runtime: PodmanRuntime,
+    pub access: Arc<AccessService>,
+    pub session_store: tower_sessions_sqlx_store::SqliteStore,
+    pub trusted_proxies: TrustedProxies,
+    pub session_limits: SessionLimits,
+    /// The one-time token while no admin exists.
+    pub setup_token: SetupToken,
 }
 
 impl AppState {
-    /// Wires the adapters into the services the UI uses.
-    pub fn new(leptos_options: LeptosOptions, pool: SqlitePool, runtime: PodmanRuntime) -> Self {
+    /// Opens the database, keys and session store and wires the adapters into the
+    /// services the UI uses.
+    pub async fn assemble(options: Options) -> anyhow::Result<Self> {
+        let pool = crate::db::open(&options.data_dir.join("berth.db")).await?;
+        let session_store = tower_sessions_sqlx_store::SqliteStore::new(pool.clone());
+        session_store.migrate().await?;
+        let keys = Keys::load_or_create(&options.data_dir)?;
+        let hasher = tokio::task::spawn_blocking(Hasher::new).await??;
+        let setup_token = if crate::db::users::admin_count(&pool).await? == 0 {
+            SetupToken::open(&options.data_dir)?
+        } else {
+            SetupToken::closed(&options.data_dir)
+        };
+        let access = Arc::new(AccessService::new(
+            pool.clone(),
+            hasher,
+            keys,
+            options.clock.clone(),
+            Arc::new(IpThrottle::default()),
+            setup_token.clone(),
+            options.session_limits,
+        ));
+        let runtime = PodmanRuntime::new(&options.podman_socket);
         let services = Services {
             runtime: Arc::new(runtime.clone()),
             socket_history: Arc::new(DbSocketHistory { pool: pool.clone() }),
+            access: access.clone() as Arc<dyn Access>,
         };
-        Self { leptos_options, services, pool, runtime }
+        Ok(Self {
+            leptos_options: crate::leptos_options(&options.site_root, options.listen),
+            services,
+            pool,
+            runtime,
+            access,
+            session_store,
+            trusted_proxies: TrustedProxies(Arc::new(options.trusted_proxies)),
+            session_limits: options.session_limits,
+            setup_token,
+        })
     }
 }
 

@@ -1,3 +1,15 @@
 //! Server functions by area. Each is thin: authorize, call one service, map the error.
 
+pub mod account;
+pub mod audit;
+pub mod auth;
+#[cfg(feature = "ssr")]
+pub mod form;
+#[cfg(feature = "ssr")]
+pub mod guard;
 pub mod overview;
+pub mod users;
+
+/// The remembered-device cookie: set once password and TOTP succeed, it lets this
+/// browser in while its account is locked by someone else's failed attempts.
+pub const DEVICE_COOKIE: &str = "__Host-berth-device";

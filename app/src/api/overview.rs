@@ -10,13 +10,13 @@ const HISTORY_LENGTH: u32 = 5;
 /// The host overview, read live from the Podman socket.
 #[server(prefix = "/api", endpoint = "overview")]
 pub async fn get_overview() -> Result<Overview, AppError> {
-    let services = crate::services::from_context()?;
+    let (services, _, _) = crate::api::guard::require(crate::model::auth::Role::Viewer).await?;
     services.runtime.overview().await.map_err(AppError::from)
 }
 
 /// The latest changes of the Podman socket's state.
 #[server(prefix = "/api", endpoint = "socket-history")]
 pub async fn get_socket_history() -> Result<Vec<SocketEvent>, AppError> {
-    let services = crate::services::from_context()?;
+    let (services, _, _) = crate::api::guard::require(crate::model::auth::Role::Viewer).await?;
     services.socket_history.recent(HISTORY_LENGTH).await.map_err(AppError::from)
 }

@@ -1,4 +1,6 @@
 //! Pieces of UI used by several pages.
 
+pub mod form;
 pub mod nav;
+pub mod qr;
 pub mod stat;

@@ -1,20 +1,46 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
+use leptos_router::hooks::use_location;
 
-/// The sidebar: Berth's name and the sections of the panel.
+use crate::api::auth::{Logout, whoami};
+use crate::model::auth::Role;
+
+/// The sidebar: Berth's name, the sections the user may open, and who is signed in.
 #[component]
 pub fn Nav() -> impl IntoView {
+    let location = use_location();
+    // Asked again on every navigation, so signing in or out shows at once.
+    let me = Resource::new(move || location.pathname.get(), |_| whoami());
+    let logout = ServerAction::<Logout>::new();
     view! {
         <nav class="nav" aria-label="Sections">
             <a class="brand" href="/">
                 <span class="brand-mark" aria-hidden="true">"⚓"</span>
                 "Berth"
             </a>
-            <ul>
-                <li>
-                    <A href="/" exact=true>"Overview"</A>
-                </li>
-            </ul>
+            <Suspense>
+                {move || Suspend::new(async move {
+                    let user = me.await.ok().flatten().filter(|u| !u.enrol_only)?;
+                    let admin = user.role == Role::Admin;
+                    Some(view! {
+                        <ul>
+                            <li><A href="/" exact=true>"Overview"</A></li>
+                            {admin.then(|| view! {
+                                <li><A href="/users">"Users"</A></li>
+                                <li><A href="/audit">"Audit log"</A></li>
+                            })}
+                            <li><A href="/account">"Account"</A></li>
+                        </ul>
+                        <div class="whoami">
+                            <span data-testid="whoami">{user.username}</span>
+                            <span class="muted">" · "{user.role.as_str()}</span>
+                            <ActionForm action=logout>
+                                <button class="button secondary small" type="submit">"Sign out"</button>
+                            </ActionForm>
+                        </div>
+                    })
+                })}
+            </Suspense>
         </nav>
     }
 }

@@ -2,3 +2,5 @@
 
 pub mod overview;
 pub mod time;
+pub mod auth;
+pub mod url;

@@ -1,4 +1,11 @@
 //! One module per page.
 
+pub mod account;
+pub mod audit;
+pub mod login;
 pub mod not_found;
 pub mod overview;
+pub mod reauth;
+pub mod setup;
+pub mod totp;
+pub mod users;

@@ -1,7 +1,11 @@
 //! The SQLite database in the data dir (WAL), with migrations applied at start.
 
+pub mod auth_sessions;
+pub mod devices;
 pub mod history;
+pub mod recovery_codes;
 pub mod socket_events;
+pub mod users;
 
 use std::path::Path;
 use std::str::FromStr as _;

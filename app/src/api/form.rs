@@ -1,0 +1,56 @@
+//! Plain HTML forms (JavaScript off) and the browser's redirects.
+//!
+//! Berth sends `Referrer-Policy: no-referrer`, so a form post can't be sent back to
+//! "where it came from". Server fns that back forms name their pages: on success the
+//! browser goes to the next page; on failure a plain form goes back to its page with
+//! the error in the address, where the page's `ServerAction` shows it.
+
+use leptos::server_fn::error::ServerFnUrlError;
+
+use crate::error::AppError;
+
+/// Whether the request is a plain form post (not the wasm client).
+pub fn is_plain_form() -> bool {
+    leptos::prelude::use_context::<axum::http::request::Parts>().is_some_and(|parts| {
+        parts.headers.get(axum::http::header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"))
+    })
+}
+
+/// Finishes a form's server fn: redirects to `next` on success; on failure, sends a
+/// plain form back to `page` with the error, and sets 429 + Retry-After when throttled.
+pub fn finish<T>(result: Result<T, AppError>, server_fn_path: &str, page: &str, next: Option<&str>) -> Result<T, AppError> {
+    match &result {
+        Ok(_) => {
+            if let Some(next) = next {
+                leptos_axum::redirect(next);
+            }
+        }
+        Err(error) => {
+            if let AppError::Throttled(seconds) = error
+                && let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
+            {
+                response.set_status(axum::http::StatusCode::TOO_MANY_REQUESTS);
+                if let Ok(value) = axum::http::HeaderValue::from_str(&seconds.to_string()) {
+                    response.insert_header(axum::http::header::RETRY_AFTER, value);
+                }
+            }
+            if is_plain_form() {
+                let base = format!("https://berth.invalid{page}");
+                if let Ok(url) = ServerFnUrlError::new(server_fn_path, error.clone()).to_url(&base) {
+                    let target = match url.query() {
+                        Some(query) => format!("{}?{query}", url.path()),
+                        None => url.path().to_owned(),
+                    };
+                    leptos_axum::redirect(&target);
+                    // A plain form needs a redirect status even when throttled.
+                    if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+                        response.set_status(axum::http::StatusCode::SEE_OTHER);
+                    }
+                }
+            }
+        }
+    }
+    result
+}
+
+pub use crate::model::url::safe_next;

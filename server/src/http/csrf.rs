@@ -1,0 +1,73 @@
+//! CSRF defence: a state-changing request (anything but GET and HEAD) must come from
+//! Berth's own pages. Browsers say so in `Sec-Fetch-Site`; older ones send `Origin`,
+//! which must name this host. Machine-to-machine routes (webhooks) are signed instead.
+
+use axum::extract::Request;
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse as _, Response};
+
+/// Paths exempt from the check: they carry their own authentication (signatures).
+const EXEMPT_PREFIXES: [&str; 1] = ["/hooks/"];
+
+/// Whether a request with this method and these headers may change state.
+pub fn allowed(method: &Method, path: &str, headers: &HeaderMap) -> bool {
+    if method == Method::GET || method == Method::HEAD || EXEMPT_PREFIXES.iter().any(|p| path.starts_with(p)) {
+        return true;
+    }
+    if let Some(site) = headers.get("sec-fetch-site") {
+        return site.as_bytes() == b"same-origin";
+    }
+    let (Some(origin), Some(host)) = (headers.get(header::ORIGIN), headers.get(header::HOST)) else { return false };
+    let (Ok(origin), Ok(host)) = (origin.to_str(), host.to_str()) else { return false };
+    origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://")).is_some_and(|authority| authority.eq_ignore_ascii_case(host))
+}
+
+/// Answers 403 to cross-site state changes.
+pub async fn check(request: Request, next: Next) -> Response {
+    if allowed(request.method(), request.uri().path(), request.headers()) {
+        next.run(request).await
+    } else {
+        tracing::warn!(path = request.uri().path(), "refused a cross-site request");
+        (StatusCode::FORBIDDEN, "Cross-site request refused.\n").into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
+        pairs.iter().map(|(k, v)| (k.parse().unwrap(), v.parse().unwrap())).collect()
+    }
+
+    #[test]
+    fn reads_are_always_allowed() {
+        assert!(allowed(&Method::GET, "/", &HeaderMap::new()));
+        assert!(allowed(&Method::HEAD, "/", &headers(&[("sec-fetch-site", "cross-site")])));
+    }
+
+    #[test]
+    fn fetch_metadata_decides_when_present() {
+        assert!(allowed(&Method::POST, "/api/login", &headers(&[("sec-fetch-site", "same-origin")])));
+        for site in ["same-site", "cross-site", "none"] {
+            let h = headers(&[("sec-fetch-site", site), ("origin", "https://berth:9443"), ("host", "berth:9443")]);
+            assert!(!allowed(&Method::POST, "/api/login", &h), "{site}");
+        }
+    }
+
+    #[test]
+    fn without_fetch_metadata_the_origin_must_be_this_host() {
+        let own = headers(&[("origin", "https://127.0.0.1:9443"), ("host", "127.0.0.1:9443")]);
+        assert!(allowed(&Method::POST, "/api/login", &own));
+        let other_port = headers(&[("origin", "https://127.0.0.1:8000"), ("host", "127.0.0.1:9443")]);
+        assert!(!allowed(&Method::POST, "/api/login", &other_port));
+        assert!(!allowed(&Method::POST, "/api/login", &headers(&[("host", "127.0.0.1:9443")])), "no origin at all");
+        assert!(!allowed(&Method::DELETE, "/api/x", &headers(&[("origin", "null"), ("host", "h")])));
+    }
+
+    #[test]
+    fn webhooks_are_exempt() {
+        assert!(allowed(&Method::POST, "/hooks/stacks/abc", &HeaderMap::new()));
+    }
+}

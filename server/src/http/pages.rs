@@ -1,0 +1,64 @@
+//! The page guard: every page needs a signed-in session, except the sign-in and setup
+//! pages. It runs before rendering, so a page never renders for a stranger. Server
+//! functions authorize themselves (a redirect is not a guard).
+
+use std::sync::Arc;
+
+use app::services::{Access, Caller, ClientIp};
+use axum::extract::{Request, State};
+use axum::http::{Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse as _, Redirect, Response};
+
+/// Pages anyone may open.
+const PUBLIC_PAGES: [&str; 3] = ["/login", "/login/code", "/setup"];
+/// Pages an admin who must enrol TOTP may open.
+const ENROL_PAGES: [&str; 2] = ["/account/totp", "/account/recovery-codes"];
+
+fn is_page(path: &str) -> bool {
+    !(path.starts_with("/api/") || path.starts_with("/pkg/") || path.starts_with("/hooks/") || path == "/favicon.svg" || path == "/healthz")
+}
+
+/// Redirects strangers to the sign-in page (or to setup on first run).
+pub async fn guard(State(access): State<Arc<dyn Access>>, request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_owned();
+    if !(request.method() == Method::GET || request.method() == Method::HEAD) || !is_page(&path) {
+        return next.run(request).await;
+    }
+    let setup_open = match access.setup_open().await {
+        Ok(open) => open,
+        Err(error) => return failure(&error),
+    };
+    if path == "/setup" {
+        return if setup_open { next.run(request).await } else { StatusCode::NOT_FOUND.into_response() };
+    }
+    let Some(caller) = caller_of(&request) else { return StatusCode::INTERNAL_SERVER_ERROR.into_response() };
+    let user = match access.whoami(&caller).await {
+        Ok(user) => user,
+        Err(error) => return failure(&error),
+    };
+    match user {
+        None if PUBLIC_PAGES.contains(&path.as_str()) => next.run(request).await,
+        None if setup_open => Redirect::to("/setup").into_response(),
+        None => {
+            let target = request.uri().path_and_query().map_or("/", |pq| pq.as_str());
+            Redirect::to(&format!("/login?next={}", app::model::url::encode_component(target))).into_response()
+        }
+        Some(user) if user.enrol_only && !ENROL_PAGES.contains(&path.as_str()) => Redirect::to("/account/totp").into_response(),
+        // Signed in already: the sign-in pages have nothing to offer.
+        Some(_) if PUBLIC_PAGES.contains(&path.as_str()) => Redirect::to("/").into_response(),
+        Some(_) => next.run(request).await,
+    }
+}
+
+fn caller_of(request: &Request) -> Option<Caller> {
+    let session = request.extensions().get::<tower_sessions::Session>()?.clone();
+    let ip = request.extensions().get::<ClientIp>()?.0;
+    let user_agent = request.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    Some(Caller { session, ip, user_agent, device: None })
+}
+
+fn failure(error: &app::services::ServiceError) -> Response {
+    tracing::error!(%error, "the page guard could not check the session");
+    StatusCode::INTERNAL_SERVER_ERROR.into_response()
+}
