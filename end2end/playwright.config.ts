@@ -1,5 +1,6 @@
 import { defineConfig } from "@playwright/test";
 import { berth } from "./tests/support/env";
+import { statePaths } from "./tests/support/state";
 
 // Debian's Chromium, never a downloaded browser. The flags keep it off the network,
 // which is closed on test hosts.
@@ -30,13 +31,28 @@ export default defineConfig({
   timeout: 60_000,
   expect: { timeout: 15_000 },
   reporter: [["list"]],
-  use: { baseURL: berth.url, trace: "retain-on-failure" },
+  use: { baseURL: berth.url, trace: "retain-on-failure", actionTimeout: 15_000, navigationTimeout: 20_000 },
   projects: [
-    { name: "hydrated", use: { ...chromium, javaScriptEnabled: true } },
-    { name: "no-js", use: { ...chromium, javaScriptEnabled: false }, testIgnore: /cli\.spec\.ts/ },
+    // First run, once: the first admin with two-factor (tests/auth.setup.ts). Berth
+    // must start from an empty data dir (.ci/test.sh removes it).
+    { name: "setup", testMatch: /\.setup\.ts$/, use: { ...chromium, javaScriptEnabled: true } },
+    // The other tests start signed in as that admin unless they say otherwise.
+    {
+      name: "hydrated",
+      dependencies: ["setup"],
+      use: { ...chromium, javaScriptEnabled: true, storageState: statePaths.adminStorage },
+    },
+    {
+      name: "no-js",
+      dependencies: ["setup"],
+      use: { ...chromium, javaScriptEnabled: false, storageState: statePaths.adminStorage },
+      // No browser side (the command line, the tests' own TOTP helper): hydrated only.
+      testIgnore: /(cli|totp)\.spec\.ts$/,
+    },
   ],
   webServer: {
-    // Berth refuses root, so it runs as the provisioned test user.
+    // Berth refuses root, so it runs as the provisioned test user. It trusts 127.0.0.1
+    // as a reverse proxy so that tests can give themselves client addresses.
     command: berth.serveCommand,
     url: `${berth.url}/healthz`,
     ignoreHTTPSErrors: true,

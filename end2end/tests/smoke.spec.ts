@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./support/fixtures";
 import { containerCount, podman, podmanVersion } from "./support/host";
 
 const IDLE_IMAGE = "127.0.0.1:5000/demo/idle:latest";

@@ -31,8 +31,26 @@ pub async fn caller() -> Result<(Services, Caller), AppError> {
     Ok((services, Caller { session, ip, user_agent, device }))
 }
 
+/// Sets the HTTP status that goes with a refusal (401, 403), so clients other than
+/// Berth's own pages see what happened without decoding the body.
+fn refuse(error: AppError) -> AppError {
+    let status = match error {
+        AppError::Unauthenticated => Some(axum::http::StatusCode::UNAUTHORIZED),
+        AppError::Forbidden | AppError::ReauthRequired => Some(axum::http::StatusCode::FORBIDDEN),
+        _ => None,
+    };
+    if let (Some(status), Some(response)) = (status, leptos::prelude::use_context::<leptos_axum::ResponseOptions>()) {
+        response.set_status(status);
+    }
+    error
+}
+
 /// The caller, who must be signed in (fully: not only to enrol TOTP) with at least `role`.
 pub async fn require(role: Role) -> Result<(Services, Caller, CurrentUser), AppError> {
+    authorize(role).await.map_err(refuse)
+}
+
+async fn authorize(role: Role) -> Result<(Services, Caller, CurrentUser), AppError> {
     let (services, caller) = caller().await?;
     let user = services.access.whoami(&caller).await.map_err(AppError::from)?.ok_or(AppError::Unauthenticated)?;
     if user.enrol_only {
@@ -49,7 +67,7 @@ pub async fn require(role: Role) -> Result<(Services, Caller, CurrentUser), AppE
 pub async fn require_recent(role: Role) -> Result<(Services, Caller, CurrentUser), AppError> {
     let (services, caller, user) = require(role).await?;
     if !services.access.recently_authenticated(&caller).await.map_err(AppError::from)? {
-        return Err(AppError::ReauthRequired);
+        return Err(refuse(AppError::ReauthRequired));
     }
     Ok((services, caller, user))
 }
@@ -57,6 +75,6 @@ pub async fn require_recent(role: Role) -> Result<(Services, Caller, CurrentUser
 /// The caller, who must be signed in, possibly only to enrol TOTP.
 pub async fn require_signed_in() -> Result<(Services, Caller, CurrentUser), AppError> {
     let (services, caller) = caller().await?;
-    let user = services.access.whoami(&caller).await.map_err(AppError::from)?.ok_or(AppError::Unauthenticated)?;
+    let user = services.access.whoami(&caller).await.map_err(AppError::from)?.ok_or_else(|| refuse(AppError::Unauthenticated))?;
     Ok((services, caller, user))
 }

@@ -291,6 +291,7 @@ impl Access for AccessService {
             return Err(ServiceError::NotFound);
         };
         self.setup_token.close();
+        self.ip_throttle.refund(caller.ip, now);
         self.sign_in(caller, id, true).await?;
         self.record(caller, Some(username.as_str()), "setup", Some(username.as_str()), Outcome::Ok, Some("first admin created")).await;
         Ok(())
@@ -448,6 +449,7 @@ impl Access for AccessService {
             return Err(invalid("That code does not match. Check the time on your phone and enter the current code."));
         };
         let step = i64::try_from(step).map_err(internal)?;
+        self.ip_throttle.refund(caller.ip, now);
         users::set_totp(&self.pool, user.id, Some(&sealed), Some(step)).await.map_err(internal)?;
         let codes = recovery::generate();
         let hashes: Vec<String> = codes.iter().filter_map(|c| recovery::hash(c)).collect();

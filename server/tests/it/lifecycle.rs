@@ -7,7 +7,7 @@ use crate::support::{TestServer, eventually, test_socket};
 
 #[tokio::test]
 async fn security_headers_are_on_pages_404s_and_static_files() {
-    let server = TestServer::start(&test_socket()).await;
+    let server = TestServer::signed_in(&test_socket()).await;
     for path in ["/", "/no/such/page", "/pkg/berth.css", "/healthz"] {
         let (status, headers, _) = server.get(path).await;
         assert!(status == 200 || (path == "/no/such/page" && status == 404), "{path}: {status}");
@@ -25,7 +25,7 @@ async fn security_headers_are_on_pages_404s_and_static_files() {
 
 #[tokio::test]
 async fn unknown_paths_answer_404_with_a_page() {
-    let server = TestServer::start(&test_socket()).await;
+    let server = TestServer::signed_in(&test_socket()).await;
     let (status, _, html) = server.get("/no/such/page").await;
     assert_eq!(status, 404);
     assert!(html.contains("Not found"));
@@ -33,7 +33,7 @@ async fn unknown_paths_answer_404_with_a_page() {
 
 #[tokio::test]
 async fn shutdown_lets_the_server_finish() {
-    let server = TestServer::start(&test_socket()).await;
+    let server = TestServer::signed_in(&test_socket()).await;
     let url = server.url.clone();
     let (status, _, body) = server.get("/healthz").await;
     assert_eq!((status.as_u16(), body.as_str()), (200, "ok"));

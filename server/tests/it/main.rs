@@ -2,6 +2,7 @@
 //! rootless Podman of the test host (`make test` provisions it and sets
 //! `BERTH_TEST_SOCKET` and `BERTH_TEST_USER`).
 
+mod access;
 mod cli;
 mod lifecycle;
 mod overview;

@@ -4,7 +4,7 @@ use crate::support::{TestServer, podman, podman_count, test_socket, testid_text}
 
 #[tokio::test]
 async fn the_overview_page_shows_what_podman_reports() {
-    let server = TestServer::start(&test_socket()).await;
+    let server = TestServer::signed_in(&test_socket()).await;
     let (status, _, html) = server.get("/").await;
     assert_eq!(status, 200);
     let version = podman(&["info", "--format", "{{.Version.Version}}"]);
@@ -15,7 +15,7 @@ async fn the_overview_page_shows_what_podman_reports() {
 
 #[tokio::test]
 async fn the_overview_server_fn_returns_live_counts() {
-    let server = TestServer::start(&test_socket()).await;
+    let server = TestServer::signed_in(&test_socket()).await;
     let name = format!("berth-it-{}", std::process::id());
     podman(&["create", "--name", &name, "127.0.0.1:5000/demo/idle:latest"]);
     let overview: Overview = server.server_fn("/api/overview").await;
@@ -36,7 +36,7 @@ async fn the_overview_server_fn_returns_live_counts() {
 async fn a_missing_socket_is_explained_with_its_fix_and_berth_recovers_when_it_returns() {
     let dir = tempfile::tempdir().unwrap();
     let socket = dir.path().join("podman.sock");
-    let server = TestServer::start(&socket).await;
+    let server = TestServer::signed_in(&socket).await;
 
     let (status, _, html) = server.get("/").await;
     assert_eq!(status, 200, "Berth keeps serving without Podman");
@@ -55,7 +55,7 @@ async fn a_stale_socket_file_is_reported_as_not_listening() {
     let dir = tempfile::tempdir().unwrap();
     let socket = dir.path().join("podman.sock");
     drop(std::os::unix::net::UnixListener::bind(&socket).unwrap());
-    let server = TestServer::start(&socket).await;
+    let server = TestServer::signed_in(&socket).await;
     let overview: Overview = server.server_fn("/api/overview").await;
     assert_eq!(
         overview,

@@ -1,5 +1,8 @@
 //! The command line. Its shape is a contract: scripts, tests and users rely on it.
 
+pub mod audit;
+pub mod user;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -46,6 +49,12 @@ pub enum Command {
     Serve(ServeCommand),
     /// Check the setup (data dir, Podman socket, rootless) and say what to fix.
     Doctor,
+    /// Manage users from the shell (works while the server runs).
+    #[command(subcommand)]
+    User(user::UserCommand),
+    /// Check the audit log.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
 }
 
 /// `berth serve`.
@@ -125,6 +134,14 @@ pub fn main() -> ExitCode {
         }
         Command::Doctor => match config::resolve_common(&common, &file, &env) {
             Ok(settings) => crate::doctor::main(&settings),
+            Err(error) => usage_error(&error),
+        },
+        Command::User(command) => match config::resolve_common(&common, &file, &env) {
+            Ok(settings) => user::main(&settings, command),
+            Err(error) => usage_error(&error),
+        },
+        Command::Audit(command) => match config::resolve_common(&common, &file, &env) {
+            Ok(settings) => audit::main(&settings, command),
             Err(error) => usage_error(&error),
         },
     }
