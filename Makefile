@@ -1,5 +1,5 @@
 # The README's two commands: `make run` and `make test`. The work is in .ci/.
-.PHONY: run test build sqlx-prepare
+.PHONY: run test build bench sqlx-prepare
 
 ## Build Berth and run it: as root, as a provisioned sandbox user; otherwise as you.
 run:
@@ -13,6 +13,10 @@ test:
 build:
 	@.ci/tools.sh
 	@.ci/build.sh
+
+## Benchmarks: an authenticated page idle vs under a 100-client login flood.
+bench:
+	cargo bench --locked -p server --bench login_flood
 
 ## Refresh server/.sqlx after changing a migration or a query! (needs sqlite3).
 sqlx-prepare:

@@ -52,9 +52,14 @@ test.describe("strangers", () => {
     }
   });
 
-  test("the setup page answers 404 in the browser too", async ({ page }) => {
-    const response = await page.goto("/setup");
-    expect(response?.status()).toBe(404);
+  test("the setup page answers 404 to a signed-in admin too", async ({ browser, javaScriptEnabled }) => {
+    const admin = await newClient(browser, { javaScriptEnabled, storageState: "admin" });
+    try {
+      const response = await admin.request.get("/setup", { maxRedirects: 0 });
+      expect(response.status()).toBe(404);
+    } finally {
+      await admin.close();
+    }
   });
 });
 

@@ -148,6 +148,6 @@ export async function addEnrolledUser(browser: Browser, role: Account["role"], p
 
 /** Clicks "Sign out" in the navigation and waits for the sign-in page. */
 export async function signOut(page: Page): Promise<void> {
-  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("navigation", { name: "Sections" }).getByRole("button", { name: "Sign out" }).click();
   await arrivedAt(page, /^\/login(\?|$)/);
 }

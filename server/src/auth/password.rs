@@ -14,8 +14,12 @@ use app::model::auth::Password;
 pub const MEMORY_KIB: u32 = 19_456;
 pub const ITERATIONS: u32 = 2;
 pub const LANES: u32 = 1;
-/// Hashes computed at once; more wait. Each takes ~19 MiB and a core for tens of ms.
-const CONCURRENT: usize = 2;
+/// Hashes computed at once (more wait): at most two, and never every core, so a login
+/// flood leaves a core to serve signed-in users. Each takes ~19 MiB and tens of ms.
+fn concurrent_hashes() -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    cores.saturating_sub(1).clamp(1, 2)
+}
 
 /// The outcome of checking a password against a stored hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,7 +48,7 @@ impl Hasher {
     pub fn with_params(memory_kib: u32, iterations: u32, lanes: u32) -> anyhow::Result<Self> {
         let params = Params::new(memory_kib, iterations, lanes, None).map_err(|e| anyhow::anyhow!("argon2 parameters: {e}"))?;
         let dummy = hash_blocking(&params, b"berth dummy password for unknown users")?;
-        Ok(Self { permits: Arc::new(Semaphore::new(CONCURRENT)), dummy: dummy.into(), params })
+        Ok(Self { permits: Arc::new(Semaphore::new(concurrent_hashes())), dummy: dummy.into(), params })
     }
 
     /// Hashes a new password.
