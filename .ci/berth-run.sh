@@ -34,22 +34,15 @@ chmod -R a+rX /opt/berth/share/berth/site.new
 rm -rf /opt/berth/share/berth/site
 mv /opt/berth/share/berth/site.new /opt/berth/share/berth/site
 
-unit_dir="$home/.config/systemd/user"
-"${as_user[@]}" mkdir -p "$unit_dir" "$home/.local/state/berth"
-"${as_user[@]}" tee "$unit_dir/berth.service" >/dev/null <<UNIT
-[Unit]
-Description=Berth, a web panel for rootless Podman
-Wants=podman.socket
-After=podman.socket
-
+# The unit comes from `berth install-service`; this machine has no journald, so a
+# drop-in sends the output to a file.
+"${as_user[@]}" /opt/berth/bin/berth install-service --listen "$listen" --no-start >/dev/null
+log="$home/.local/state/berth/berth.log"
+"${as_user[@]}" mkdir -p "$home/.config/systemd/user/berth.service.d" "$home/.local/state/berth"
+"${as_user[@]}" tee "$home/.config/systemd/user/berth.service.d/log.conf" >/dev/null <<UNIT
 [Service]
-ExecStart=/opt/berth/bin/berth serve --listen $listen
-Restart=on-failure
-StandardOutput=append:$home/.local/state/berth/berth.log
-StandardError=append:$home/.local/state/berth/berth.log
-
-[Install]
-WantedBy=default.target
+StandardOutput=append:$log
+StandardError=append:$log
 UNIT
 "${as_user[@]}" systemctl --user daemon-reload
 "${as_user[@]}" systemctl --user enable --quiet berth.service
@@ -60,13 +53,12 @@ deadline=$((SECONDS + 60))
 until curl -fsk --max-time 2 "$url/healthz" >/dev/null 2>&1; do
     if ((SECONDS > deadline)); then
         say "Berth did not answer on $url within 60 s; its log:"
-        tail -n 30 "$home/.local/state/berth/berth.log" >&2 || true
+        tail -n 30 "$log" >&2 || true
         exit 1
     fi
     sleep 0.5
 done
-fingerprint="$(grep -o 'fingerprint: .*' "$home/.local/state/berth/berth.log" | tail -n 1 | cut -d' ' -f2)"
 say "Berth is serving $url/ as the user $user (systemd user service berth.service)"
-say "certificate SHA-256 fingerprint: $fingerprint"
-say "log: $home/.local/state/berth/berth.log"
+"${as_user[@]}" /opt/berth/bin/berth doctor >&2 || true
+say "log: $log"
 say "stop: end2end/host/as-user.sh $user systemctl --user stop berth.service"

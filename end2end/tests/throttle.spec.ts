@@ -1,13 +1,14 @@
 import type { Page, Response } from "@playwright/test";
 import { expect, newClient, runsScripts, signedOut, test } from "./support/fixtures";
 import { freshCode, nextClientIp, uniqueName } from "./support/state";
-import { addUser, arrivedAt, enrolTotp, open, signInWithPassword, signOut, submitCode, submitPassword } from "./support/ui";
+import { addEnrolledUser, addUser, arrivedAt, enrolTotp, open, signInWithPassword, signOut, submitCode, submitPassword } from "./support/ui";
 
 // Throttling per client address and lockout per account. Each test (and each extra
 // browser) has its own forwarded client address, so buckets never leak between tests.
 test.use({ storageState: signedOut });
 
 const WRONG_LOGIN = "Wrong user name or password.";
+const WRONG_CODE = /^That code is not valid\. /;
 const THROTTLED = /^Too many attempts\. Try again in (a second|\d+ seconds|a minute|\d+ minutes)\.$/;
 
 /**
@@ -20,7 +21,18 @@ async function attempt(page: Page, username: string, password: string): Promise<
   const posted = page.waitForResponse((r) => new URL(r.url()).pathname === "/api/login" && r.request().method() === "POST");
   await submitPassword(page, username, password);
   const response = await posted;
-  if (!runsScripts(page)) await page.waitForURL((url) => url.pathname !== "/api/login");
+  // A plain form post leaves "/login" for wherever the answer sends the browser.
+  if (!runsScripts(page)) await page.waitForURL((url) => url.pathname !== "/api/login" && (url.pathname !== "/login" || url.search !== ""));
+  return response;
+}
+
+/** One code attempt on /login/code (reloaded first); resolves like `attempt`. */
+async function attemptCode(page: Page, code: string): Promise<Response> {
+  await open(page, "/login/code?next=/");
+  const posted = page.waitForResponse((r) => new URL(r.url()).pathname === "/api/login-code" && r.request().method() === "POST");
+  await submitCode(page, code);
+  const response = await posted;
+  if (!runsScripts(page)) await page.waitForURL((url) => url.pathname !== "/api/login-code" && url.search !== "?next=/");
   return response;
 }
 
@@ -92,6 +104,28 @@ test.describe("throttling per client address", () => {
     // (The bucket refills one token a minute: the count only holds if this test was quick.)
     expect(Date.now() - started, "the attempts took under 50 s").toBeLessThan(50_000);
     await attempt(page, ghost, "wrong password 11");
+    await expect(formError(page)).toHaveText(THROTTLED);
+  });
+});
+
+test.describe("throttling of codes", () => {
+  test("two-factor code attempts draw on the same bucket", async ({ page, browser, javaScriptEnabled }) => {
+    const operator = await addEnrolledUser(browser, "operator", "codes");
+    await open(page, "/login");
+    await submitPassword(page, operator.username, operator.password);
+    await arrivedAt(page, "/login/code?next=/");
+    // The password's token came back with its success: ten wrong codes, then no more.
+    for (let n = 1; n <= 10; n++) {
+      await attemptCode(page, String(100000 + n));
+      await expect(formError(page), `code ${n}`).toHaveText(WRONG_CODE);
+    }
+    const refused = await attemptCode(page, "999999");
+    if (javaScriptEnabled) {
+      expect(refused.status()).toBe(429);
+      expect(refused.headers()["retry-after"]).toMatch(/^\d+$/);
+    } else {
+      expect(refused.status()).toBe(303);
+    }
     await expect(formError(page)).toHaveText(THROTTLED);
   });
 });

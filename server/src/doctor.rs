@@ -22,5 +22,16 @@ pub fn main(settings: &Common) -> ExitCode {
             println!("               fix: {}", problem.fix());
         }
     }
+    let cert = settings.data_dir.join("tls/cert.pem");
+    if let Some(fingerprint) = std::fs::read(&cert).ok().and_then(|pem| {
+        use rustls::pki_types::pem::PemObject as _;
+        rustls::pki_types::CertificateDer::pem_slice_iter(&pem).next()?.ok().map(|der| crate::tls::fingerprint(&der))
+    }) {
+        println!("certificate    {} (SHA-256 {fingerprint})", cert.display());
+    }
+    let token = settings.data_dir.join("setup-token");
+    if let Ok(text) = std::fs::read_to_string(&token) {
+        println!("setup          open: no admin yet; the one-time token is {}", text.trim());
+    }
     if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE }
 }

@@ -20,9 +20,10 @@ pub fn Nav() -> impl IntoView {
             </a>
             <Suspense>
                 {move || Suspend::new(async move {
-                    let user = me.await.ok().flatten().filter(|u| !u.enrol_only)?;
+                    let user = me.await.ok().flatten()?;
                     let admin = user.role == Role::Admin;
-                    Some(view! {
+                    // Until an admin has two-factor set up, there is nowhere else to go.
+                    let sections = (!user.enrol_only).then(|| view! {
                         <ul>
                             <li><A href="/" exact=true>"Overview"</A></li>
                             {admin.then(|| view! {
@@ -31,6 +32,9 @@ pub fn Nav() -> impl IntoView {
                             })}
                             <li><A href="/account">"Account"</A></li>
                         </ul>
+                    });
+                    Some(view! {
+                        {sections}
                         <div class="whoami">
                             <span data-testid="whoami">{user.username}</span>
                             <span class="muted">" · "{user.role.as_str()}</span>

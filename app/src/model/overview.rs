@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Overview {
     /// Podman answered; the counts were read live.
-    Ready(HostOverview),
+    Ready(Box<HostOverview>),
     /// Podman did not answer (or is not one Berth may use).
     Down {
         /// The socket Berth is configured to use.

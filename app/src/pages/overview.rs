@@ -38,7 +38,7 @@ pub fn OverviewPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="muted">"Asking Podman…"</p> }>
             {move || Suspend::new(async move {
                 match overview.await {
-                    Ok(Overview::Ready(host)) => view! { <HostFacts host /> }.into_any(),
+                    Ok(Overview::Ready(host)) => view! { <HostFacts host=*host /> }.into_any(),
                     Ok(Overview::Down { socket_path, problem }) => {
                         view! { <SocketDown socket_path problem /> }.into_any()
                     }

@@ -101,6 +101,8 @@ export async function enrolTotp(page: Page, account: Account): Promise<void> {
   await expect(page.getByTestId("totp-qr")).toBeVisible();
   const secret = (await page.getByTestId("totp-secret").textContent())?.trim() ?? "";
   expect(secret).toMatch(/^[A-Z2-7]{32}=*$/);
+  // The otpauth link is there for those who want it, folded away.
+  await expect(page.locator("details [data-testid=totp-uri]")).toHaveCount(1);
   const uri = (await page.getByTestId("totp-uri").textContent())?.trim() ?? "";
   const parsed = new URL(uri);
   expect(parsed.protocol).toBe("otpauth:");

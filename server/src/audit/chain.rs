@@ -46,9 +46,8 @@ pub fn line_hash(prev_hash: &str, line: &Line) -> String {
 /// hash matching its content.
 pub fn verify(lines: impl IntoIterator<Item = (Line, String, String)>) -> super::Verification {
     let mut expected_prev = GENESIS.to_owned();
-    let mut expected_id = 1;
     let mut count = 0;
-    for (line, prev_hash, hash) in lines {
+    for (expected_id, (line, prev_hash, hash)) in (1..).zip(lines) {
         if line.id != expected_id {
             return super::Verification::Broken { id: line.id, reason: "a line before it is missing" };
         }
@@ -59,7 +58,6 @@ pub fn verify(lines: impl IntoIterator<Item = (Line, String, String)>) -> super:
             return super::Verification::Broken { id: line.id, reason: "its content was changed" };
         }
         expected_prev = hash;
-        expected_id += 1;
         count += 1;
     }
     super::Verification::Intact { lines: count }

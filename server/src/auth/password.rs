@@ -157,8 +157,9 @@ mod tests {
         assert_eq!(strong.verify(&password("correct horse battery"), Some(&new)).await.unwrap(), Verdict::Match { rehash: None });
     }
 
-    #[test]
-    fn the_baseline_parameters_are_the_security_baseline() {
-        assert!(MEMORY_KIB >= 19_456 && ITERATIONS >= 2 && LANES >= 1);
+    #[tokio::test]
+    async fn new_hashes_use_the_security_baseline() {
+        let hash = Hasher::new().unwrap().hash(&password("correct horse battery")).await.unwrap();
+        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
     }
 }

@@ -403,7 +403,7 @@ impl Access for AccessService {
         let row = self.user(user.id).await?;
         let by_code = secret.len() == 6 && self.check_totp(&row, secret).await?;
         let ok = by_code || {
-            let password = Password::parse(secret.to_owned()).map_err(|e| ServiceError::Invalid(e))?;
+            let password = Password::parse(secret.to_owned()).map_err(ServiceError::Invalid)?;
             matches!(self.hasher.verify(&password, Some(&row.password_hash)).await.map_err(|e| internal(e.to_string()))?, Verdict::Match { .. })
         };
         if !ok {

@@ -1,6 +1,7 @@
 //! The command line. Its shape is a contract: scripts, tests and users rely on it.
 
 pub mod audit;
+pub mod service;
 pub mod user;
 
 use std::net::SocketAddr;
@@ -55,6 +56,8 @@ pub enum Command {
     /// Check the audit log.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// Install and start a systemd user service that runs `berth serve`.
+    InstallService(service::InstallService),
 }
 
 /// `berth serve`.
@@ -142,6 +145,10 @@ pub fn main() -> ExitCode {
         },
         Command::Audit(command) => match config::resolve_common(&common, &file, &env) {
             Ok(settings) => audit::main(&settings, command),
+            Err(error) => usage_error(&error),
+        },
+        Command::InstallService(args) => match config::resolve_common(&common, &file, &env) {
+            Ok(settings) => service::main(&settings, &args),
             Err(error) => usage_error(&error),
         },
     }

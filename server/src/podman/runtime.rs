@@ -125,7 +125,7 @@ impl Runtime for PodmanRuntime {
     async fn overview(&self) -> Result<Overview, ServiceError> {
         let socket_path = self.socket.display().to_string();
         match self.read_host().await {
-            Ok(host) if host.rootless => Ok(Overview::Ready(host)),
+            Ok(host) if host.rootless => Ok(Overview::Ready(Box::new(host))),
             Ok(_) => Ok(Overview::Down { socket_path, problem: PodmanProblem::Rootful }),
             Err(error) => Ok(Overview::Down { socket_path, problem: self.explain(error).await }),
         }
