@@ -10,7 +10,8 @@ use crate::error::AppError;
 use crate::model::auth::{
     AuditEntry, CurrentUser, LoginStep, Password, Role, SessionInfo, TotpEnrolment, UserSummary, Username,
 };
-use crate::model::overview::{Overview, SocketEvent};
+use crate::model::containers::{ContainerAction, ContainerRow};
+use crate::model::overview::{Live, Overview, SocketEvent};
 
 /// An error from a service. Internal details stay on the server: they are logged once
 /// when this is turned into an [`AppError`].
@@ -57,6 +58,15 @@ impl From<ServiceError> for AppError {
 pub trait Runtime: Send + Sync + 'static {
     /// Version, rootless state and object counts, or why Podman can't be reached.
     async fn overview(&self) -> Result<Overview, ServiceError>;
+}
+
+/// The user's containers.
+#[async_trait]
+pub trait Containers: Send + Sync + 'static {
+    /// Every container, or why Podman can't be reached.
+    async fn list(&self) -> Result<Live<Vec<ContainerRow>>, ServiceError>;
+    /// Starts, stops, restarts, kills or removes a container (audited); returns its name.
+    async fn act(&self, caller: &Caller, actor: &CurrentUser, container: &str, action: ContainerAction) -> Result<String, ServiceError>;
 }
 
 /// The record of the Podman socket's changes of state.
@@ -164,6 +174,7 @@ pub struct Services {
     pub runtime: Arc<dyn Runtime>,
     pub socket_history: Arc<dyn SocketHistory>,
     pub access: Arc<dyn Access>,
+    pub containers: Arc<dyn Containers>,
 }
 
 impl std::fmt::Debug for Services {

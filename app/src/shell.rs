@@ -9,6 +9,7 @@ use crate::components::nav::Nav;
 use crate::pages::{
     account::AccountPage,
     audit::AuditPage,
+    containers::ContainersPage,
     login::{LoginCodePage, LoginPage},
     not_found::NotFound,
     overview::OverviewPage,
@@ -63,6 +64,7 @@ pub fn App() -> impl IntoView {
                     // Async SSR: every page arrives complete, so it works with JavaScript off.
                     <Routes fallback=NotFound>
                         <Route path=StaticSegment("") view=OverviewPage ssr=SsrMode::Async />
+                        <Route path=StaticSegment("containers") view=ContainersPage ssr=SsrMode::Async />
                         <Route path=StaticSegment("setup") view=SetupPage ssr=SsrMode::Async />
                         <Route path=StaticSegment("login") view=LoginPage ssr=SsrMode::Async />
                         <Route path=(StaticSegment("login"), StaticSegment("code")) view=LoginCodePage ssr=SsrMode::Async />

@@ -21,6 +21,7 @@ use crate::auth::AccessService;
 use crate::db::history::DbSocketHistory;
 use crate::http::client_ip::TrustedProxies;
 use crate::podman::PodmanRuntime;
+use crate::podman::containers::ContainerService;
 
 /// What Berth needs to assemble its state.
 #[derive(Debug, Clone)]
@@ -92,6 +93,7 @@ impl AppState {
             runtime: Arc::new(runtime.clone()),
             socket_history: Arc::new(DbSocketHistory { pool: pool.clone() }),
             access: access.clone() as Arc<dyn Access>,
+            containers: Arc::new(ContainerService { runtime: runtime.clone(), pool: pool.clone() }),
         };
         Ok(Self {
             leptos_options: crate::leptos_options(&options.site_root, options.listen),

@@ -53,12 +53,13 @@ pub async fn login(username: String, password: String, next: Option<String>) -> 
     }
     .await;
     let target = match &result {
-        Ok(LoginStep::Done) => next,
+        Ok(LoginStep::Done) => next.clone(),
         Ok(LoginStep::NeedTotp) => format!("/login/code?next={}", crate::model::url::encode_component(&next)),
         Ok(LoginStep::MustEnrol) => "/account/totp".to_owned(),
         Err(_) => String::new(),
     };
-    finish(result, Login::PATH, "/login", Some(&target))
+    let page = format!("/login?next={}", crate::model::url::encode_component(&next));
+    finish(result, Login::PATH, &page, Some(&target))
 }
 
 /// Second step of signing in: a TOTP code or a recovery code.

@@ -16,6 +16,28 @@ pub fn is_plain_form() -> bool {
     })
 }
 
+/// Sets the HTTP status that goes with an error (and `Retry-After` when throttled), so
+/// a refused password is a 400 or 429 in logs and to other clients, not a server error.
+pub fn set_error_status(error: &AppError) {
+    use axum::http::StatusCode;
+    let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() else { return };
+    let status = match error {
+        AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+        AppError::Forbidden | AppError::ReauthRequired => StatusCode::FORBIDDEN,
+        AppError::NotFound => StatusCode::NOT_FOUND,
+        AppError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
+        AppError::Invalid(_) => StatusCode::BAD_REQUEST,
+        AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        AppError::Internal | AppError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    response.set_status(status);
+    if let AppError::Throttled(seconds) = error
+        && let Ok(value) = axum::http::HeaderValue::from_str(&seconds.to_string())
+    {
+        response.insert_header(axum::http::header::RETRY_AFTER, value);
+    }
+}
+
 /// Finishes a form's server fn: redirects to `next` on success; on failure, sends a
 /// plain form back to `page` with the error, and sets 429 + Retry-After when throttled.
 pub fn finish<T>(result: Result<T, AppError>, server_fn_path: &str, page: &str, next: Option<&str>) -> Result<T, AppError> {
@@ -26,14 +48,7 @@ pub fn finish<T>(result: Result<T, AppError>, server_fn_path: &str, page: &str, 
             }
         }
         Err(error) => {
-            if let AppError::Throttled(seconds) = error
-                && let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
-            {
-                response.set_status(axum::http::StatusCode::TOO_MANY_REQUESTS);
-                if let Ok(value) = axum::http::HeaderValue::from_str(&seconds.to_string()) {
-                    response.insert_header(axum::http::header::RETRY_AFTER, value);
-                }
-            }
+            set_error_status(error);
             if is_plain_form() {
                 let base = format!("https://berth.invalid{page}");
                 if let Ok(url) = ServerFnUrlError::new(server_fn_path, error.clone()).to_url(&base) {

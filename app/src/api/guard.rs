@@ -34,14 +34,7 @@ pub async fn caller() -> Result<(Services, Caller), AppError> {
 /// Sets the HTTP status that goes with a refusal (401, 403), so clients other than
 /// Berth's own pages see what happened without decoding the body.
 fn refuse(error: AppError) -> AppError {
-    let status = match error {
-        AppError::Unauthenticated => Some(axum::http::StatusCode::UNAUTHORIZED),
-        AppError::Forbidden | AppError::ReauthRequired => Some(axum::http::StatusCode::FORBIDDEN),
-        _ => None,
-    };
-    if let (Some(status), Some(response)) = (status, leptos::prelude::use_context::<leptos_axum::ResponseOptions>()) {
-        response.set_status(status);
-    }
+    crate::api::form::set_error_status(&error);
     error
 }
 
@@ -77,4 +70,21 @@ pub async fn require_signed_in() -> Result<(Services, Caller, CurrentUser), AppE
     let (services, caller) = caller().await?;
     let user = services.access.whoami(&caller).await.map_err(AppError::from)?.ok_or_else(|| refuse(AppError::Unauthenticated))?;
     Ok((services, caller, user))
+}
+
+/// The host name the browser used to reach Berth (without the port).
+pub fn request_host() -> String {
+    let Some(parts) = leptos::prelude::use_context::<axum::http::request::Parts>() else { return "localhost".to_owned() };
+    let authority = parts
+        .headers
+        .get(axum::http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| parts.uri.authority().map(|a| a.as_str().to_owned()))
+        .unwrap_or_default();
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default().to_owned(),
+        None => authority.rsplit_once(':').map_or(authority.as_str(), |(h, _)| h).to_owned(),
+    };
+    if host.is_empty() || !host.chars().all(|c| c.is_ascii_alphanumeric() || ".-:".contains(c)) { "localhost".to_owned() } else { host }
 }

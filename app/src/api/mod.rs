@@ -3,6 +3,7 @@
 pub mod account;
 pub mod audit;
 pub mod auth;
+pub mod containers;
 #[cfg(feature = "ssr")]
 pub mod form;
 #[cfg(feature = "ssr")]

@@ -26,6 +26,7 @@ pub fn Nav() -> impl IntoView {
                     let sections = (!user.enrol_only).then(|| view! {
                         <ul>
                             <li><A href="/" exact=true>"Overview"</A></li>
+                            <li><A href="/containers">"Containers"</A></li>
                             {admin.then(|| view! {
                                 <li><A href="/users">"Users"</A></li>
                                 <li><A href="/audit">"Audit log"</A></li>

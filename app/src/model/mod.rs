@@ -4,3 +4,4 @@ pub mod overview;
 pub mod time;
 pub mod auth;
 pub mod url;
+pub mod containers;

@@ -1,10 +1,10 @@
 use serde::{Deserialize, Serialize};
 
-/// What the host overview shows: the Podman behind Berth's socket, or why it can't be reached.
+/// Something read live from Podman, or why Podman can't be reached.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Overview {
-    /// Podman answered; the counts were read live.
-    Ready(Box<HostOverview>),
+pub enum Live<T> {
+    /// Podman answered.
+    Ready(T),
     /// Podman did not answer (or is not one Berth may use).
     Down {
         /// The socket Berth is configured to use.
@@ -13,6 +13,9 @@ pub enum Overview {
         problem: PodmanProblem,
     },
 }
+
+/// What the host overview shows.
+pub type Overview = Live<Box<HostOverview>>;
 
 /// Facts about the rootless Podman host, read from the libpod API.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

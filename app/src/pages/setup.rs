@@ -1,12 +1,25 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::auth::Setup;
+use crate::api::auth::{Setup, setup_open};
 use crate::components::form::{Field, FormError};
+use crate::pages::not_found::NotFound;
 
-/// First run: create the first admin with the one-time setup token.
+/// First run: create the first admin with the one-time setup token. Not found once an admin exists.
 #[component]
 pub fn SetupPage() -> impl IntoView {
+    let open = Resource::new(|| (), |_| setup_open());
+    view! {
+        <Suspense>
+            {move || Suspend::new(async move {
+                if open.await.unwrap_or(false) { view! { <SetupForm /> }.into_any() } else { view! { <NotFound /> }.into_any() }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn SetupForm() -> impl IntoView {
     let action = ServerAction::<Setup>::new();
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
     view! {

@@ -29,8 +29,9 @@ pub async fn guard(State(access): State<Arc<dyn Access>>, request: Request, next
         Ok(open) => open,
         Err(error) => return failure(&error),
     };
-    if path == "/setup" {
-        return if setup_open { next.run(request).await } else { StatusCode::NOT_FOUND.into_response() };
+    if path == "/setup" && !setup_open {
+        // The setup page itself answers 404 (Berth's own page) once an admin exists.
+        return next.run(request).await;
     }
     let Some(caller) = caller_of(&request) else { return StatusCode::INTERNAL_SERVER_ERROR.into_response() };
     let user = match access.whoami(&caller).await {

@@ -37,6 +37,11 @@ impl PodmanRuntime {
         Self { podman: Podman::unix(socket), socket: socket.to_path_buf() }
     }
 
+    /// The libpod client.
+    pub fn client(&self) -> &Podman {
+        &self.podman
+    }
+
     /// The socket this client uses.
     pub fn socket(&self) -> &Path {
         &self.socket

@@ -22,7 +22,8 @@ const ALL_ARGS: [(&str, &str); 13] = [
 /// Server functions a stranger may call: they sign in or say whether one is signed in.
 const PUBLIC_FNS: [&str; 6] = ["/api/whoami", "/api/setup-open", "/api/setup", "/api/login", "/api/login-code", "/api/logout"];
 /// Server functions a viewer may call.
-const VIEWER_FNS: [&str; 13] = [
+const VIEWER_FNS: [&str; 14] = [
+    "/api/containers",
     "/api/recovery-codes-done",
     "/api/recovery-codes-new",
     "/api/whoami",

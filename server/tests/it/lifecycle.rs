@@ -109,3 +109,22 @@ async fn a_rootful_podman_is_refused() {
     .await;
     assert_eq!(verdict, Err(PodmanProblem::Rootful));
 }
+
+#[tokio::test]
+async fn the_page_scripts_carry_the_nonce_of_their_own_csp_header() {
+    let server = TestServer::signed_in(&test_socket()).await;
+    let mut nonces = Vec::new();
+    for _ in 0..2 {
+        let (status, headers, html) = server.get("/").await;
+        assert_eq!(status, 200);
+        let csp = headers["content-security-policy"].to_str().unwrap().to_owned();
+        for directive in ["frame-ancestors 'none'", "object-src 'none'", "base-uri 'none'", "default-src 'self'"] {
+            assert!(csp.contains(directive), "{directive} missing from {csp}");
+        }
+        let nonce = csp.split("'nonce-").nth(1).and_then(|rest| rest.split('\'').next()).unwrap().to_owned();
+        assert!(html.contains(&format!("<script type=\"module\" nonce=\"{nonce}\"")), "the hydration script has the header's nonce");
+        assert!(!csp.contains("unsafe-inline"));
+        nonces.push(nonce);
+    }
+    assert_ne!(nonces[0], nonces[1], "a new nonce per response");
+}

@@ -4,6 +4,7 @@
 
 mod access;
 mod cli;
+mod containers;
 mod lifecycle;
 mod overview;
 mod support;

@@ -1,0 +1,30 @@
+//! Containers: the list (viewers) and actions (operators).
+
+use leptos::prelude::*;
+#[cfg(feature = "ssr")]
+use leptos::server_fn::ServerFn as _;
+
+use crate::error::AppError;
+use crate::model::containers::{ContainerAction, ContainerRow};
+use crate::model::overview::Live;
+
+/// Every container, and the host name the browser used (for links to published ports).
+#[server(prefix = "/api", endpoint = "containers")]
+pub async fn list_containers() -> Result<(Live<Vec<ContainerRow>>, String), AppError> {
+    let (services, _, _) = crate::api::guard::require(crate::model::auth::Role::Viewer).await?;
+    let list = services.containers.list().await.map_err(AppError::from)?;
+    Ok((list, crate::api::guard::request_host()))
+}
+
+/// Starts, stops, restarts, kills or removes a container.
+#[server(prefix = "/api", endpoint = "container-action")]
+pub async fn act_on_container(id: String, action: ContainerAction, back: Option<String>) -> Result<String, AppError> {
+    let back = crate::model::url::safe_next(back.as_deref().unwrap_or("/containers")).to_owned();
+    let result = async {
+        let (services, caller, user) = crate::api::guard::require(crate::model::auth::Role::Operator).await?;
+        services.containers.act(&caller, &user, &id, action).await.map_err(AppError::from)
+    }
+    .await;
+    let page = back.split('?').next().unwrap_or("/containers").to_owned();
+    crate::api::form::finish(result, ActOnContainer::PATH, &page, Some(&back))
+}

@@ -1,0 +1,194 @@
+//! Containers as the list shows them, and how the list is searched, filtered and sorted.
+
+use serde::{Deserialize, Serialize};
+
+/// The label compose tools put on a stack's containers.
+pub const STACK_LABEL: &str = "com.docker.compose.project";
+
+/// One container in the list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContainerRow {
+    pub id: String,
+    pub name: String,
+    pub image: String,
+    /// Podman's state: running, created, exited, paused, ...
+    pub state: String,
+    /// Podman's words, e.g. "Up 3 minutes (healthy)".
+    pub status: String,
+    pub health: Option<String>,
+    pub ports: Vec<PublishedPort>,
+    pub stack: Option<String>,
+    /// Unix seconds.
+    pub created: i64,
+}
+
+/// A port published on the host.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublishedPort {
+    pub host_ip: String,
+    pub host_port: u16,
+    pub container_port: u16,
+    pub protocol: String,
+}
+
+impl PublishedPort {
+    /// A link to a TCP port, on the host the browser used to reach Berth when the port
+    /// listens on every address.
+    pub fn link(&self, berth_host: &str) -> Option<String> {
+        if self.protocol != "tcp" {
+            return None;
+        }
+        let host = match self.host_ip.as_str() {
+            "" | "0.0.0.0" | "::" => berth_host,
+            ip => ip,
+        };
+        let host = if host.contains(':') && !host.starts_with('[') { format!("[{host}]") } else { host.to_owned() };
+        Some(format!("http://{host}:{}/", self.host_port))
+    }
+}
+
+/// What can be done to a container.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ContainerAction {
+    Start,
+    Stop,
+    Restart,
+    Kill,
+    Remove,
+}
+
+impl ContainerAction {
+    /// The verb, for buttons and the audit log.
+    pub fn verb(self) -> &'static str {
+        match self {
+            Self::Start => "start",
+            Self::Stop => "stop",
+            Self::Restart => "restart",
+            Self::Kill => "kill",
+            Self::Remove => "remove",
+        }
+    }
+}
+
+/// The order of the list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum ContainerSort {
+    #[default]
+    Name,
+    State,
+    Image,
+    Newest,
+}
+
+impl ContainerSort {
+    /// Every order, for the select.
+    pub const ALL: [(Self, &'static str, &'static str); 4] =
+        [(Self::Name, "name", "Name"), (Self::State, "state", "State"), (Self::Image, "image", "Image"), (Self::Newest, "newest", "Newest first")];
+
+    /// The order named in a query string (unknown names fall back to by-name).
+    pub fn parse(name: &str) -> Self {
+        Self::ALL.iter().find(|(_, n, _)| *n == name).map_or(Self::Name, |(s, _, _)| *s)
+    }
+}
+
+/// Search, filters and order, as in the page's query string.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ContainerQuery {
+    pub search: String,
+    pub state: Option<String>,
+    pub stack: Option<String>,
+    pub sort: ContainerSort,
+}
+
+impl ContainerQuery {
+    /// The rows that match, in order.
+    pub fn apply(&self, rows: Vec<ContainerRow>) -> Vec<ContainerRow> {
+        let needle = self.search.trim().to_lowercase();
+        let mut rows: Vec<ContainerRow> = rows
+            .into_iter()
+            .filter(|r| needle.is_empty() || r.name.to_lowercase().contains(&needle) || r.image.to_lowercase().contains(&needle) || r.id.starts_with(&needle))
+            .filter(|r| self.state.as_ref().is_none_or(|s| &r.state == s))
+            .filter(|r| self.stack.as_ref().is_none_or(|s| r.stack.as_ref() == Some(s)))
+            .collect();
+        match self.sort {
+            ContainerSort::Name => rows.sort_by(|a, b| a.name.cmp(&b.name)),
+            ContainerSort::State => rows.sort_by(|a, b| (state_rank(&a.state), &a.name).cmp(&(state_rank(&b.state), &b.name))),
+            ContainerSort::Image => rows.sort_by(|a, b| (&a.image, &a.name).cmp(&(&b.image, &b.name))),
+            ContainerSort::Newest => rows.sort_by(|a, b| b.created.cmp(&a.created).then_with(|| a.name.cmp(&b.name))),
+        }
+        rows
+    }
+}
+
+/// Running first, then the ones that could be started, then the rest.
+fn state_rank(state: &str) -> u8 {
+    match state {
+        "running" => 0,
+        "paused" => 1,
+        "created" => 2,
+        "exited" | "stopped" => 3,
+        _ => 4,
+    }
+}
+
+/// The health in Podman's status text, e.g. "Up 3 minutes (healthy)" → "healthy".
+pub fn health_of(status: &str) -> Option<String> {
+    let inner = status.rsplit_once('(')?.1.strip_suffix(')')?;
+    matches!(inner, "healthy" | "unhealthy" | "starting").then(|| inner.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(name: &str, state: &str, image: &str, stack: Option<&str>, created: i64) -> ContainerRow {
+        ContainerRow {
+            id: format!("{name}0123456789"),
+            name: name.into(),
+            image: image.into(),
+            state: state.into(),
+            status: String::new(),
+            health: None,
+            ports: vec![],
+            stack: stack.map(Into::into),
+            created,
+        }
+    }
+
+    fn names(rows: &[ContainerRow]) -> Vec<&str> {
+        rows.iter().map(|r| r.name.as_str()).collect()
+    }
+
+    #[test]
+    fn search_filters_and_sorting_combine() {
+        let rows = vec![
+            row("web", "running", "demo/web:v1", Some("site"), 3),
+            row("db", "exited", "postgres:16", Some("site"), 1),
+            row("idle", "created", "demo/idle", None, 2),
+        ];
+        let by = |q: ContainerQuery| names(&q.apply(rows.clone())).join(",");
+        assert_eq!(by(ContainerQuery::default()), "db,idle,web");
+        assert_eq!(by(ContainerQuery { sort: ContainerSort::State, ..Default::default() }), "web,idle,db");
+        assert_eq!(by(ContainerQuery { sort: ContainerSort::Newest, ..Default::default() }), "web,idle,db");
+        assert_eq!(by(ContainerQuery { search: "DEMO".into(), ..Default::default() }), "idle,web");
+        assert_eq!(by(ContainerQuery { stack: Some("site".into()), state: Some("exited".into()), ..Default::default() }), "db");
+        assert_eq!(ContainerSort::parse("newest"), ContainerSort::Newest);
+        assert_eq!(ContainerSort::parse("<script>"), ContainerSort::Name);
+    }
+
+    #[test]
+    fn health_comes_from_the_status_text() {
+        assert_eq!(health_of("Up 3 minutes (healthy)").as_deref(), Some("healthy"));
+        assert_eq!(health_of("Up 3 minutes (unhealthy)").as_deref(), Some("unhealthy"));
+        assert_eq!(health_of("Exited (0) 2 minutes ago"), None);
+    }
+
+    #[test]
+    fn port_links_use_berths_host_for_wildcard_addresses_and_skip_udp() {
+        let port = |ip: &str, proto: &str| PublishedPort { host_ip: ip.into(), host_port: 8080, container_port: 80, protocol: proto.into() };
+        assert_eq!(port("", "tcp").link("server.lan").as_deref(), Some("http://server.lan:8080/"));
+        assert_eq!(port("127.0.0.1", "tcp").link("server.lan").as_deref(), Some("http://127.0.0.1:8080/"));
+        assert_eq!(port("::1", "tcp").link("x").as_deref(), Some("http://[::1]:8080/"));
+        assert_eq!(port("", "udp").link("x"), None);
+    }
+}
