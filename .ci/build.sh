@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PWD/end2end/node_modules/.bin:$PATH"
-say() { echo "build: $*" >&2; }
+say() { echo "build: [${SECONDS}s] $*" >&2; }
 
 say "browser bundle (wasm)"
 cargo build --locked --quiet -p app --lib --target wasm32-unknown-unknown \

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
-say() { echo "test: $*" >&2; }
+say() { echo "test: [${SECONDS}s] $*" >&2; }
 
 if [[ "$(id -u)" != 0 ]]; then
     echo "make test provisions a test user with rootless Podman and needs root: sudo make test" >&2
@@ -40,3 +40,4 @@ rm -rf "$BERTH_E2E_DATA_DIR"
 say "end-to-end tests (Chromium)"
 cd end2end
 npx playwright test
+say "all tests passed"

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
-say() { echo "tools: $*" >&2; }
+say() { echo "tools: [${SECONDS}s] $*" >&2; }
 
 packages=(gcc pkg-config curl ca-certificates make)
 command -v npm >/dev/null || packages+=(nodejs npm)

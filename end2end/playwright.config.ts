@@ -47,7 +47,7 @@ export default defineConfig({
       dependencies: ["setup"],
       use: { ...chromium, javaScriptEnabled: false, storageState: statePaths.adminStorage },
       // No browser side (the command line, the tests' own TOTP helper): hydrated only.
-      testIgnore: /(cli|totp)\.spec\.ts$/,
+      testIgnore: /(cli|totp|http2)\.spec\.ts$/,
     },
   ],
   webServer: {

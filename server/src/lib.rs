@@ -11,6 +11,7 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod doctor;
+pub mod files;
 pub mod http;
 pub mod identity;
 pub mod podman;

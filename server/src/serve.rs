@@ -9,26 +9,12 @@ use anyhow::Context as _;
 use app::model::overview::PodmanProblem;
 use tokio::sync::watch;
 
-use crate::cli::EXIT_REFUSED;
+use crate::cli::Failure;
 use crate::config::ServeSettings;
 use crate::auth::service::SessionLimits;
 use crate::auth::setup::SetupToken;
 use crate::podman::{PodmanRuntime, watch as socket_watch};
 use crate::{AppState, Options, build_router, run, tls};
-
-/// Why serving ended early.
-enum Failure {
-    /// Berth refuses this setup (exit status 2).
-    Refused(String),
-    /// Something failed (exit status 1).
-    Error(anyhow::Error),
-}
-
-impl From<anyhow::Error> for Failure {
-    fn from(error: anyhow::Error) -> Self {
-        Self::Error(error)
-    }
-}
 
 /// Runs `berth serve` and returns its exit status.
 pub fn main(settings: ServeSettings) -> ExitCode {
@@ -40,17 +26,7 @@ pub fn main(settings: ServeSettings) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(serve(settings)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(Failure::Refused(message)) => {
-            eprintln!("berth: {message}");
-            ExitCode::from(EXIT_REFUSED)
-        }
-        Err(Failure::Error(error)) => {
-            eprintln!("berth: {error:#}");
-            ExitCode::FAILURE
-        }
-    }
+    crate::cli::finish(runtime.block_on(serve(settings)))
 }
 
 async fn serve(settings: ServeSettings) -> Result<(), Failure> {

@@ -1,8 +1,6 @@
 //! TLS with rustls (ring provider): the user's certificate, or a self-signed one that
 //! Berth makes once in the data dir and reuses, so the fingerprint a user pinned stays.
 
-use std::io::Write as _;
-use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -72,23 +70,12 @@ fn self_signed(data_dir: &Path) -> anyhow::Result<(TlsFiles, bool)> {
     std::fs::create_dir_all(&dir).with_context(|| format!("could not create {}", dir.display()))?;
     let names = vec!["localhost".to_owned(), "127.0.0.1".to_owned(), "::1".to_owned()];
     let certified = rcgen::generate_simple_self_signed(names).context("could not make a self-signed certificate")?;
-    write_new(&files.key, certified.signing_key.serialize_pem().as_bytes(), 0o600)?;
-    write_new(&files.cert, certified.cert.pem().as_bytes(), 0o644)?;
+    // A half-made pair from an interrupted start is made again.
+    let _ = std::fs::remove_file(&files.key);
+    let _ = std::fs::remove_file(&files.cert);
+    crate::files::create_new(&files.key, certified.signing_key.serialize_pem().as_bytes(), 0o600)?;
+    crate::files::create_new(&files.cert, certified.cert.pem().as_bytes(), 0o644)?;
     Ok((files, true))
-}
-
-/// Writes a file that must not exist yet, with the mode set at creation (no window
-/// in which a key is readable by others).
-fn write_new(path: &Path, contents: &[u8], mode: u32) -> anyhow::Result<()> {
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(mode)
-        .open(path)
-        .with_context(|| format!("could not create {}", path.display()))?;
-    file.write_all(contents).with_context(|| format!("could not write {}", path.display()))?;
-    file.sync_all().with_context(|| format!("could not write {}", path.display()))
 }
 
 #[cfg(test)]

@@ -3,4 +3,5 @@
 pub mod form;
 pub mod nav;
 pub mod qr;
+pub mod refresh;
 pub mod stat;

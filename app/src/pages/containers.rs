@@ -4,13 +4,13 @@ use leptos_router::hooks::{use_location, use_query_map};
 
 use crate::api::containers::{ActOnContainer, list_containers};
 use crate::components::form::FormError;
+use crate::components::refresh::use_refresh;
 use crate::model::containers::{ContainerAction, ContainerQuery, ContainerRow, ContainerSort};
 use crate::model::overview::Live;
 use crate::model::time::format_utc;
 use crate::model::url::encode_component;
 
 /// How often a hydrated list reads Podman again.
-#[cfg(feature = "hydrate")]
 const REFRESH: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The container list: search, filters and order live in the query string, so the page
@@ -20,19 +20,8 @@ pub fn ContainersPage() -> impl IntoView {
     let query = use_query_map();
     let location = use_location();
     let act = ServerAction::<ActOnContainer>::new();
-    let (tick, set_tick) = signal(0u64);
+    let tick = use_refresh(REFRESH);
     let list = Resource::new(move || (tick.get(), act.version().get()), |_| list_containers());
-    #[cfg(feature = "hydrate")]
-    {
-        let handle = set_interval_with_handle(move || set_tick.update(|n| *n += 1), REFRESH).ok();
-        on_cleanup(move || {
-            if let Some(handle) = handle {
-                handle.clear();
-            }
-        });
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = set_tick;
 
     let param = move |name: &str| query.read().get(name).filter(|v| !v.is_empty());
     let filter = move || ContainerQuery {
@@ -108,7 +97,8 @@ fn ContainerTable(
     back: String,
 ) -> impl IntoView {
     let shown = rows.len();
-    let summary = if shown == total { format!("{total} containers") } else { format!("{shown} of {total} containers") };
+    let noun = if total == 1 { "container" } else { "containers" };
+    let summary = if shown == total { format!("{total} {noun}") } else { format!("{shown} of {total} {noun}") };
     view! {
         <p class="muted" data-testid="container-count">{summary}</p>
         <table class="table" data-testid="containers">

@@ -2,32 +2,21 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::overview::{get_overview, get_socket_history};
+use crate::components::refresh::use_refresh;
 use crate::components::stat::Stat;
 use crate::model::overview::{HostOverview, Overview, PodmanProblem, SocketEvent};
 use crate::model::time::format_utc;
 
 /// How often a hydrated overview reads the host again.
-#[cfg(feature = "hydrate")]
 const REFRESH: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The host overview: which Podman Berth talks to and what it holds, read live.
 #[component]
 pub fn OverviewPage() -> impl IntoView {
-    let (tick, set_tick) = signal(0u64);
+    let tick = use_refresh(REFRESH);
     let overview = Resource::new(move || tick.get(), |_| get_overview());
     let history = Resource::new(move || tick.get(), |_| get_socket_history());
 
-    #[cfg(feature = "hydrate")]
-    {
-        let handle = set_interval_with_handle(move || set_tick.update(|n| *n += 1), REFRESH).ok();
-        on_cleanup(move || {
-            if let Some(handle) = handle {
-                handle.clear();
-            }
-        });
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = set_tick;
 
     view! {
         <Title text="Overview" />

@@ -1,8 +1,7 @@
 //! The key file: 32 random bytes in `<data dir>/secret.key` (mode 0600), outside the
 //! database, so a leaked database alone reveals no TOTP secret and forges no cookie.
 
-use std::io::Write as _;
-use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+use std::os::unix::fs::PermissionsExt as _;
 use std::path::Path;
 
 use anyhow::Context as _;
@@ -42,14 +41,7 @@ impl Keys {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let mut key = [0u8; KEY_BYTES];
                 rand::rngs::OsRng.fill_bytes(&mut key);
-                let mut file = std::fs::OpenOptions::new()
-                    .write(true)
-                    .create_new(true)
-                    .mode(0o600)
-                    .open(&path)
-                    .with_context(|| format!("could not create {}", path.display()))?;
-                file.write_all(&key)?;
-                file.sync_all()?;
+                crate::files::create_new(&path, &key, 0o600)?;
                 key
             }
             Err(e) => return Err(e).with_context(|| format!("could not read {}", path.display())),

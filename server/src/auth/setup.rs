@@ -2,12 +2,9 @@
 //! (0600) so it survives restarts and can be read by whoever has a shell as Berth's
 //! user; removed once an admin exists.
 
-use std::io::Write as _;
-use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use anyhow::Context as _;
 use subtle::ConstantTimeEq as _;
 
 /// The setup token, while setup is open.
@@ -33,13 +30,7 @@ impl SetupToken {
             _ => {
                 let token = super::keys::random_id();
                 let _ = std::fs::remove_file(&path);
-                let mut file = std::fs::OpenOptions::new()
-                    .write(true)
-                    .create_new(true)
-                    .mode(0o600)
-                    .open(&path)
-                    .with_context(|| format!("could not create {}", path.display()))?;
-                writeln!(file, "{token}")?;
+                crate::files::create_new(&path, format!("{token}\n").as_bytes(), 0o600)?;
                 token
             }
         };

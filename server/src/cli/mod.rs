@@ -100,6 +100,42 @@ fn parse_net(text: &str) -> Result<ipnet::IpNet, String> {
         .map_err(|_| format!("{text:?} is not an IP address or CIDR network"))
 }
 
+/// Why a command ended early.
+#[derive(Debug)]
+pub enum Failure {
+    /// A refusal the user can fix: exit status 2.
+    Refused(String),
+    /// A failure: exit status 1.
+    Error(anyhow::Error),
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(error: anyhow::Error) -> Self {
+        Self::Error(error)
+    }
+}
+
+impl From<sqlx::Error> for Failure {
+    fn from(error: sqlx::Error) -> Self {
+        Self::Error(error.into())
+    }
+}
+
+/// Prints why a command failed, if it did, and returns the exit status.
+pub fn finish(result: Result<(), Failure>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Refused(message)) => {
+            eprintln!("berth: {message}");
+            ExitCode::from(EXIT_REFUSED)
+        }
+        Err(Failure::Error(error)) => {
+            eprintln!("berth: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 /// Runs the command line and returns the process's exit status.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();

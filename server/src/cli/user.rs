@@ -10,6 +10,7 @@ use app::model::auth::{Password, Role, Username};
 use sqlx::SqlitePool;
 
 use crate::audit::{self, Event, Outcome};
+use crate::cli::Failure;
 use crate::auth::password::Hasher;
 use crate::config::Common;
 use crate::db::{auth_sessions, devices, recovery_codes, users};
@@ -46,24 +47,6 @@ fn parse_role(text: &str) -> Result<Role, String> {
     Role::parse(text).ok_or_else(|| format!("{text:?} is not a role: use admin, operator or viewer"))
 }
 
-/// A refusal the user can fix (exit status 2), or a failure (1).
-enum Failure {
-    Refused(String),
-    Error(anyhow::Error),
-}
-
-impl From<anyhow::Error> for Failure {
-    fn from(error: anyhow::Error) -> Self {
-        Self::Error(error)
-    }
-}
-
-impl From<sqlx::Error> for Failure {
-    fn from(error: sqlx::Error) -> Self {
-        Self::Error(error.into())
-    }
-}
-
 /// Runs a `berth user` command.
 pub fn main(settings: &Common, command: UserCommand) -> ExitCode {
     let result = tokio::runtime::Builder::new_current_thread()
@@ -72,17 +55,7 @@ pub fn main(settings: &Common, command: UserCommand) -> ExitCode {
         .context("could not start the async runtime")
         .map_err(Failure::Error)
         .and_then(|rt| rt.block_on(run(settings, command)));
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(Failure::Refused(message)) => {
-            eprintln!("berth: {message}");
-            ExitCode::from(crate::cli::EXIT_REFUSED)
-        }
-        Err(Failure::Error(error)) => {
-            eprintln!("berth: {error:#}");
-            ExitCode::FAILURE
-        }
-    }
+    crate::cli::finish(result)
 }
 
 async fn run(settings: &Common, command: UserCommand) -> Result<(), Failure> {

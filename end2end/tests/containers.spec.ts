@@ -1,0 +1,72 @@
+import { expect, test } from "./support/fixtures";
+import { podman } from "./support/host";
+import { open } from "./support/ui";
+
+const IDLE_IMAGE = "127.0.0.1:5000/demo/idle:latest";
+
+/** A container made from the command line, removed after the test. */
+function makeContainer(prefix: string, ...flags: string[]): string {
+  const name = `${prefix}-${test.info().project.name}-${Date.now()}`;
+  podman("create", "--name", name, ...flags, IDLE_IMAGE);
+  return name;
+}
+
+function state(name: string): string {
+  return podman("inspect", "--format", "{{.State.Status}}", name);
+}
+
+test("the list shows a container made from the command line, found by search", async ({ page }) => {
+  const name = makeContainer("berth-e2e-list");
+  try {
+    await open(page, `/containers?q=${name}`);
+    const row = page.locator(`[data-testid=container-row][data-name="${name}"]`);
+    await expect(row).toBeVisible();
+    await expect(row.getByTestId("state")).toHaveText("created");
+    await expect(page.getByTestId("container-count")).toHaveText(/^1 (of \d+ containers|container)$/);
+  } finally {
+    podman("rm", "-f", name);
+  }
+});
+
+test("hostile label text is shown as text and runs nothing", async ({ page }) => {
+  const hostile = `<img src=x onerror="document.title='pwned'"><script>document.title='pwned'</script>`;
+  const name = makeContainer("berth-e2e-hostile", "--label", `com.docker.compose.project=${hostile}`);
+  try {
+    let dialogs = 0;
+    page.on("dialog", (d) => {
+      dialogs += 1;
+      void d.dismiss();
+    });
+    await open(page, `/containers?q=${name}`);
+    const row = page.locator(`[data-testid=container-row][data-name="${name}"]`);
+    await expect(row).toContainText(hostile);
+    await expect(page).not.toHaveTitle("pwned");
+    expect(await row.locator("img, script").count()).toBe(0);
+    expect(dialogs).toBe(0);
+  } finally {
+    podman("rm", "-f", name);
+  }
+});
+
+test("start, stop, and remove after a confirmation that names the container", async ({ page }) => {
+  const name = makeContainer("berth-e2e-act");
+  try {
+    await open(page, `/containers?q=${name}`);
+    const row = page.locator(`[data-testid=container-row][data-name="${name}"]`);
+    await row.getByRole("button", { name: "Start" }).click();
+    await expect(row.getByTestId("state")).toHaveText("running");
+    expect(state(name)).toBe("running");
+
+    await row.getByRole("button", { name: "Stop" }).click();
+    await expect(row.getByTestId("state")).not.toHaveText("running");
+
+    await row.getByRole("link", { name: "Remove…" }).click();
+    const confirm = page.locator(`[data-testid=container-row][data-name="${name}"]`).getByTestId("confirm-remove");
+    await expect(confirm).toContainText(`Remove ${name}?`);
+    await confirm.getByRole("button", { name: "Yes, remove" }).click();
+    await expect(page.locator(`[data-testid=container-row][data-name="${name}"]`)).toHaveCount(0);
+    expect(podman("ps", "-a", "--filter", `name=^${name}$`, "--format", "{{.Names}}")).toBe("");
+  } finally {
+    podman("rm", "-f", "--ignore", name);
+  }
+});
