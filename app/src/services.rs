@@ -10,7 +10,7 @@ use crate::error::AppError;
 use crate::model::auth::{
     AuditEntry, CurrentUser, LoginStep, Password, Role, SessionInfo, TotpEnrolment, UserSummary, Username,
 };
-use crate::model::containers::{ContainerAction, ContainerRow};
+use crate::model::containers::{ContainerAction, ContainerDetail, ContainerRow};
 use crate::model::overview::{Live, Overview, SocketEvent};
 
 /// An error from a service. Internal details stay on the server: they are logged once
@@ -65,6 +65,8 @@ pub trait Runtime: Send + Sync + 'static {
 pub trait Containers: Send + Sync + 'static {
     /// Every container, or why Podman can't be reached.
     async fn list(&self) -> Result<Live<Vec<ContainerRow>>, ServiceError>;
+    /// One container's details (`None`: it no longer exists). `reveal` shows masked values (audited).
+    async fn inspect(&self, caller: &Caller, actor: &CurrentUser, container: &str, reveal: bool) -> Result<Live<Option<ContainerDetail>>, ServiceError>;
     /// Starts, stops, restarts, kills or removes a container (audited); returns its name.
     async fn act(&self, caller: &Caller, actor: &CurrentUser, container: &str, action: ContainerAction) -> Result<String, ServiceError>;
 }

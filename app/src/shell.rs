@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    SsrMode, StaticSegment,
+    ParamSegment, SsrMode, StaticSegment,
     components::{Route, Router, Routes},
 };
 
@@ -9,6 +9,7 @@ use crate::components::nav::Nav;
 use crate::pages::{
     account::AccountPage,
     audit::AuditPage,
+    container::ContainerPage,
     containers::ContainersPage,
     login::{LoginCodePage, LoginPage},
     not_found::NotFound,
@@ -65,6 +66,7 @@ pub fn App() -> impl IntoView {
                     <Routes fallback=NotFound>
                         <Route path=StaticSegment("") view=OverviewPage ssr=SsrMode::Async />
                         <Route path=StaticSegment("containers") view=ContainersPage ssr=SsrMode::Async />
+                        <Route path=(StaticSegment("containers"), ParamSegment("name")) view=ContainerPage ssr=SsrMode::Async />
                         <Route path=StaticSegment("setup") view=SetupPage ssr=SsrMode::Async />
                         <Route path=StaticSegment("login") view=LoginPage ssr=SsrMode::Async />
                         <Route path=(StaticSegment("login"), StaticSegment("code")) view=LoginCodePage ssr=SsrMode::Async />

@@ -1,6 +1,7 @@
 import { expect, test } from "./support/fixtures";
 import { podman } from "./support/host";
-import { open } from "./support/ui";
+import { loadAdmin } from "./support/state";
+import { confirmItsMe, open } from "./support/ui";
 
 const IDLE_IMAGE = "127.0.0.1:5000/demo/idle:latest";
 
@@ -66,6 +67,32 @@ test("start, stop, and remove after a confirmation that names the container", as
     await confirm.getByRole("button", { name: "Yes, remove" }).click();
     await expect(page.locator(`[data-testid=container-row][data-name="${name}"]`)).toHaveCount(0);
     expect(podman("ps", "-a", "--filter", `name=^${name}$`, "--format", "{{.Names}}")).toBe("");
+  } finally {
+    podman("rm", "-f", "--ignore", name);
+  }
+});
+
+test("the detail page hides secret-looking values until the admin confirms it's them", async ({ page }) => {
+  const name = makeContainer("berth-e2e-detail", "--restart", "always", "-e", "API_TOKEN=s3cr3t-value", "-e", "MODE=prod");
+  try {
+    await open(page, `/containers?q=${name}`);
+    await page.getByRole("link", { name }).click();
+    await expect(page.getByTestId("container-name")).toHaveText(name);
+    await expect(page.getByTestId("restart-policy")).toHaveText("always");
+    const env = page.getByTestId("env");
+    await expect(env).toContainText("MODE");
+    await expect(env).toContainText("prod");
+    await expect(env.getByTestId("masked")).toHaveCount(1);
+    await expect(page.locator("body")).not.toContainText("s3cr3t-value");
+
+    const revealed = `/containers/${name}?reveal=1`;
+    await confirmItsMe(page, loadAdmin(), revealed);
+    await expect(page.getByTestId("env")).toContainText("s3cr3t-value");
+
+    podman("rm", "-f", name);
+    const response = await page.goto(`/containers/${name}`);
+    expect(response?.status()).toBe(404);
+    await expect(page.getByTestId("container-gone")).toContainText("no longer exists");
   } finally {
     podman("rm", "-f", "--ignore", name);
   }

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn as _;
 
 use crate::error::AppError;
-use crate::model::containers::{ContainerAction, ContainerRow};
+use crate::model::containers::{ContainerAction, ContainerDetail, ContainerRow};
 use crate::model::overview::Live;
 
 /// Every container, and the host name the browser used (for links to published ports).
@@ -14,6 +14,20 @@ pub async fn list_containers() -> Result<(Live<Vec<ContainerRow>>, String), AppE
     let (services, _, _) = crate::api::guard::require(crate::model::auth::Role::Viewer).await?;
     let list = services.containers.list().await.map_err(AppError::from)?;
     Ok((list, crate::api::guard::request_host()))
+}
+
+/// One container. Secret-looking environment values stay masked unless `reveal`, which
+/// needs an operator who confirmed their password or code in the last five minutes.
+#[server(prefix = "/api", endpoint = "container")]
+pub async fn get_container(name: String, reveal: bool) -> Result<(Live<Option<ContainerDetail>>, String), AppError> {
+    use crate::model::auth::Role;
+    let (services, caller, user) = if reveal {
+        crate::api::guard::require_recent(Role::Operator).await?
+    } else {
+        crate::api::guard::require(Role::Viewer).await?
+    };
+    let detail = services.containers.inspect(&caller, &user, &name, reveal).await.map_err(AppError::from)?;
+    Ok((detail, crate::api::guard::request_host()))
 }
 
 /// Starts, stops, restarts, kills or removes a container.

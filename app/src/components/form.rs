@@ -11,7 +11,10 @@ pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView
     move || {
         error.get().map(|error| {
             let reauth = (error == AppError::ReauthRequired).then(|| {
-                let next = encode_component(&location.pathname.get());
+                let search = location.search.get();
+                let search = search.trim_start_matches('?');
+                let here = if search.is_empty() { location.pathname.get() } else { format!("{}?{search}", location.pathname.get()) };
+                let next = encode_component(&here);
                 view! { " " <a href=format!("/reauth?next={next}")>"Confirm now"</a> }
             });
             view! {

@@ -192,3 +192,96 @@ mod tests {
         assert_eq!(port("", "udp").link("x"), None);
     }
 }
+
+/// Everything the detail page shows about one container.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContainerDetail {
+    pub id: String,
+    pub name: String,
+    pub image: String,
+    pub state: String,
+    pub health: Option<String>,
+    pub health_log: Vec<HealthProbe>,
+    pub created: i64,
+    pub command: Vec<String>,
+    pub entrypoint: String,
+    pub working_dir: String,
+    pub user: String,
+    pub env: Vec<EnvVar>,
+    pub mounts: Vec<MountInfo>,
+    pub networks: Vec<NetworkInfo>,
+    pub labels: Vec<(String, String)>,
+    pub restart_policy: String,
+    pub restart_count: i32,
+    pub memory_limit: Option<i64>,
+    pub cpus: Option<f64>,
+    pub pids_limit: Option<i64>,
+}
+
+/// One health check run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HealthProbe {
+    pub start: String,
+    pub exit_code: i64,
+    pub output: String,
+}
+
+/// An environment variable; `value` is `None` while a secret-looking value is masked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnvVar {
+    pub name: String,
+    pub value: Option<String>,
+}
+
+/// A mount.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MountInfo {
+    pub kind: String,
+    pub source: String,
+    pub destination: String,
+    pub read_write: bool,
+}
+
+/// A network the container is on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetworkInfo {
+    pub name: String,
+    pub ip: String,
+    pub aliases: Vec<String>,
+}
+
+/// Whether a variable's name suggests its value is a secret (masked until an operator
+/// who confirmed their password asks to see it).
+pub fn looks_secret(name: &str) -> bool {
+    const MARKERS: [&str; 10] = ["PASSWORD", "PASSWD", "PASS", "SECRET", "TOKEN", "KEY", "CREDENTIAL", "AUTH", "PRIVATE", "DSN"];
+    let upper = name.to_ascii_uppercase();
+    MARKERS.iter().any(|m| upper.contains(m))
+}
+
+/// Splits `NAME=value` lines, masking secret-looking values unless `reveal`.
+pub fn env_vars(lines: &[String], reveal: bool) -> Vec<EnvVar> {
+    lines
+        .iter()
+        .map(|line| {
+            let (name, value) = line.split_once('=').unwrap_or((line.as_str(), ""));
+            let masked = !reveal && looks_secret(name);
+            EnvVar { name: name.to_owned(), value: (!masked).then(|| value.to_owned()) }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod detail_tests {
+    use super::*;
+
+    #[test]
+    fn secret_looking_values_are_masked_until_revealed() {
+        let lines = vec!["PATH=/usr/bin".to_owned(), "DB_PASSWORD=hunter2".to_owned(), "api_token=abc".to_owned(), "EMPTY".to_owned()];
+        let masked = env_vars(&lines, false);
+        assert_eq!(masked[0].value.as_deref(), Some("/usr/bin"));
+        assert_eq!(masked[1].value, None);
+        assert_eq!(masked[2].value, None);
+        assert_eq!(masked[3], EnvVar { name: "EMPTY".into(), value: Some(String::new()) });
+        assert_eq!(env_vars(&lines, true)[1].value.as_deref(), Some("hunter2"));
+    }
+}

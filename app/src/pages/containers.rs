@@ -154,7 +154,7 @@ fn ContainerLine(row: ContainerRow, host: String, asking: bool, act: ServerActio
     };
     view! {
         <tr data-testid="container-row" data-name=row.name.clone()>
-            <td><strong>{row.name.clone()}</strong><br /><small class="muted"><code>{row.id.chars().take(12).collect::<String>()}</code></small></td>
+            <td><a href=format!("/containers/{}", encode_component(&row.name))><strong>{row.name.clone()}</strong></a><br /><small class="muted"><code>{row.id.chars().take(12).collect::<String>()}</code></small></td>
             <td>{row.image.clone()}</td>
             <td>
                 <span class=format!("state state-{}", row.state) data-testid="state">{row.state.clone()}</span>

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod audit;
+pub mod container;
 pub mod containers;
 pub mod login;
 pub mod not_found;

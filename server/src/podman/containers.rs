@@ -8,7 +8,9 @@ use podman_api::opts::{ContainerDeleteOpts, ContainerListOpts, ContainerStopOpts
 use sqlx::SqlitePool;
 
 use app::model::auth::CurrentUser;
-use app::model::containers::{ContainerAction, ContainerRow, PublishedPort, STACK_LABEL, health_of};
+use app::model::containers::{
+    ContainerAction, ContainerDetail, ContainerRow, HealthProbe, MountInfo, NetworkInfo, PublishedPort, STACK_LABEL, env_vars, health_of,
+};
 use app::model::overview::Live;
 use app::services::{Caller, Containers, ServiceError};
 
@@ -81,6 +83,77 @@ fn refusal(action: ContainerAction, error: podman_api::Error) -> ServiceError {
     }
 }
 
+fn detail(data: podman_api::models::InspectContainerData, reveal: bool) -> ContainerDetail {
+    let config = data.config;
+    let state = data.state;
+    let host = data.host_config;
+    let cfg = |f: fn(&podman_api::models::InspectContainerConfig) -> Option<String>| config.as_ref().and_then(f).unwrap_or_default();
+    let health = state.as_ref().and_then(|s| s.health.clone());
+    let restart = host.as_ref().and_then(|h| h.restart_policy.clone());
+    let restart_name = restart.as_ref().and_then(|r| r.name.clone()).unwrap_or_default();
+    let restart_max = restart.as_ref().and_then(|r| r.maximum_retry_count).unwrap_or(0);
+    let restart_policy = match (restart_name.as_str(), restart_max) {
+        ("" | "no", _) => "no".to_owned(),
+        ("on-failure", max) if max > 0 => format!("on-failure (at most {max} times)"),
+        (name, _) => name.to_owned(),
+    };
+    let mut labels: Vec<(String, String)> =
+        config.as_ref().and_then(|c| c.labels.clone()).unwrap_or_default().into_iter().collect();
+    labels.sort();
+    let mut networks: Vec<NetworkInfo> = data
+        .network_settings
+        .and_then(|n| n.networks)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(name, net)| NetworkInfo { name, ip: net.ip_address.unwrap_or_default(), aliases: net.aliases.unwrap_or_default() })
+        .collect();
+    networks.sort_by(|a, b| a.name.cmp(&b.name));
+    ContainerDetail {
+        id: data.id.unwrap_or_default(),
+        name: data.name.unwrap_or_default(),
+        image: data.image_name.unwrap_or_default(),
+        state: state.as_ref().and_then(|s| s.status.clone()).unwrap_or_default(),
+        health: health.as_ref().and_then(|h| h.status.clone()).filter(|s| !s.is_empty()),
+        health_log: health
+            .and_then(|h| h.log)
+            .unwrap_or_default()
+            .into_iter()
+            .rev()
+            .take(5)
+            .map(|l| HealthProbe {
+                start: l.start.unwrap_or_default(),
+                exit_code: l.exit_code.unwrap_or_default(),
+                output: l.output.unwrap_or_default(),
+            })
+            .collect(),
+        created: data.created.map_or(0, |c| c.timestamp()),
+        command: config.as_ref().and_then(|c| c.cmd.clone()).unwrap_or_default(),
+        entrypoint: cfg(|c| c.entrypoint.clone()),
+        working_dir: cfg(|c| c.working_dir.clone()),
+        user: cfg(|c| c.user.clone()),
+        env: env_vars(&config.as_ref().and_then(|c| c.env.clone()).unwrap_or_default(), reveal),
+        mounts: data
+            .mounts
+            .unwrap_or_default()
+            .into_iter()
+            .map(|m| MountInfo {
+                kind: m.type_.unwrap_or_default(),
+                source: m.name.filter(|n| !n.is_empty()).or(m.source).unwrap_or_default(),
+                destination: m.destination.unwrap_or_default(),
+                read_write: m.rw.unwrap_or(false),
+            })
+            .collect(),
+        networks,
+        labels,
+        restart_policy,
+        restart_count: data.restart_count.unwrap_or(0),
+        memory_limit: host.as_ref().and_then(|h| h.memory).filter(|m| *m > 0),
+        #[expect(clippy::cast_precision_loss, reason = "nano-CPUs are small numbers")]
+        cpus: host.as_ref().and_then(|h| h.nano_cpus).filter(|n| *n > 0).map(|n| n as f64 / 1e9),
+        pids_limit: host.as_ref().and_then(|h| h.pids_limit).filter(|p| *p > 0),
+    }
+}
+
 impl ContainerService {
     fn podman(&self) -> &Podman {
         self.runtime.client()
@@ -101,6 +174,31 @@ impl Containers for ContainerService {
             Ok(Ok(list)) => Ok(Live::Ready(list.into_iter().map(row).collect())),
             _ => Ok(Live::Down { socket_path: self.runtime.socket().display().to_string(), problem: self.runtime.health().await.err().unwrap_or(app::model::overview::PodmanProblem::NotAnswering) }),
         }
+    }
+
+    async fn inspect(&self, caller: &Caller, actor: &CurrentUser, container: &str, reveal: bool) -> Result<Live<Option<ContainerDetail>>, ServiceError> {
+        let container = parse_ref(container)?;
+        let inspected = tokio::time::timeout(Duration::from_secs(10), self.podman().containers().get(container).inspect()).await;
+        let data = match inspected {
+            Ok(Ok(data)) => data,
+            Ok(Err(podman_api::Error::Fault { code, .. })) if code.as_u16() == 404 => return Ok(Live::Ready(None)),
+            _ => {
+                let problem = self.runtime.health().await.err().unwrap_or(app::model::overview::PodmanProblem::NotAnswering);
+                return Ok(Live::Down { socket_path: self.runtime.socket().display().to_string(), problem });
+            }
+        };
+        let detail = detail(data, reveal);
+        if reveal {
+            let ip = caller.ip.to_string();
+            let event = Event {
+                actor: Some(&actor.username),
+                ip: Some(&ip),
+                target: Some(&detail.name),
+                ..Event::new("container.env.reveal", Outcome::Ok)
+            };
+            audit::record_or_log(&self.pool, crate::clock::unix_now(), event).await;
+        }
+        Ok(Live::Ready(Some(detail)))
     }
 
     async fn act(&self, caller: &Caller, actor: &CurrentUser, container: &str, action: ContainerAction) -> Result<String, ServiceError> {

@@ -4,7 +4,9 @@ use crate::support::{ADMIN, ADMIN_PASSWORD, TestServer, browser, browser_from, t
 
 const PAGES: [&str; 8] = ["/", "/account", "/account/totp", "/account/recovery-codes", "/users", "/audit", "/reauth", "/no/such/page"];
 /// Every argument any server fn takes, so a refusal can't come from a malformed request.
-const ALL_ARGS: [(&str, &str); 13] = [
+const ALL_ARGS: [(&str, &str); 15] = [
+    ("name", "someone"),
+    ("reveal", "false"),
     ("id", "1"),
     ("action", "Remove"),
     ("username", "someone"),
@@ -22,7 +24,8 @@ const ALL_ARGS: [(&str, &str); 13] = [
 /// Server functions a stranger may call: they sign in or say whether one is signed in.
 const PUBLIC_FNS: [&str; 6] = ["/api/whoami", "/api/setup-open", "/api/setup", "/api/login", "/api/login-code", "/api/logout"];
 /// Server functions a viewer may call.
-const VIEWER_FNS: [&str; 14] = [
+const VIEWER_FNS: [&str; 15] = [
+    "/api/container",
     "/api/containers",
     "/api/recovery-codes-done",
     "/api/recovery-codes-new",

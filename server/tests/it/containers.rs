@@ -90,3 +90,43 @@ async fn the_containers_page_renders_rows_and_filters_by_query() {
     assert!(html.contains(&format!("data-name=\"{name}\"")), "the row is there");
     assert!(!none.contains("data-testid=\"container-row\""), "the filter hides it");
 }
+
+#[tokio::test]
+async fn details_mask_secret_looking_values_until_an_operator_confirms_and_it_is_audited() {
+    use app::model::containers::ContainerDetail;
+    let server = TestServer::signed_in(&test_socket()).await;
+    let name = format!("berth-it-detail-{}", std::process::id());
+    podman(&["create", "--name", &name, "--restart", "on-failure:3", "-e", "DB_PASSWORD=hunter2", "-e", "MODE=prod", IDLE]);
+    let get = |reveal: &'static str| {
+        let name = name.clone();
+        let server = &server;
+        async move { server.post(&server.client, "/api/container", &[("name", name.as_str()), ("reveal", reveal)]).await }
+    };
+    let (status, body) = get("false").await;
+    assert_eq!(status, 200, "{body}");
+    let (live, _): (Live<Option<ContainerDetail>>, String) = serde_json::from_str(&body).unwrap();
+    let Live::Ready(Some(detail)) = live else { panic!("{body}") };
+    assert_eq!(detail.restart_policy, "on-failure (at most 3 times)");
+    let value = |d: &ContainerDetail, n: &str| d.env.iter().find(|v| v.name == n).unwrap().value.clone();
+    assert_eq!(value(&detail, "MODE").as_deref(), Some("prod"));
+    assert_eq!(value(&detail, "DB_PASSWORD"), None);
+    assert!(!body.contains("hunter2"));
+
+    server.clock.advance(6 * 60);
+    let (status, body) = get("true").await;
+    assert_eq!(status, 403, "revealing needs a fresh confirmation: {body}");
+    server.post(&server.client, "/api/reauth", &[("secret", crate::support::ADMIN_PASSWORD)]).await;
+    let (status, body) = get("true").await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("hunter2"));
+    podman(&["rm", "-f", &name]);
+
+    let (_, body) = get("false").await;
+    let (live, _): (Live<Option<ContainerDetail>>, String) = serde_json::from_str(&body).unwrap();
+    assert_eq!(live, Live::Ready(None), "a removed container is gone, not an error");
+    let (status, _, html) = server.get(&format!("/containers/{name}")).await;
+    assert_eq!(status, 404);
+    assert!(html.contains("no longer exists"));
+    let lines = server::audit::list(&server.state.pool, None, Some("container.env.reveal"), None, None, 10).await.unwrap();
+    assert_eq!(lines.len(), 1);
+}
