@@ -3,6 +3,8 @@
 
 pub mod chain;
 
+use std::path::{Path, PathBuf};
+
 use anyhow::Context as _;
 use sqlx::SqlitePool;
 
@@ -82,12 +84,15 @@ pub async fn record(pool: &SqlitePool, at: i64, event: Event<'_>) -> anyhow::Res
         )
         .execute(&mut *conn)
         .await?;
-        Ok::<_, sqlx::Error>(())
+        Ok::<_, sqlx::Error>((line.id, hash))
     }
     .await;
     match result {
-        Ok(()) => {
+        Ok((id, hash)) => {
             sqlx::query("COMMIT").execute(&mut *conn).await.context("audit: commit")?;
+            if let Err(error) = write_head(&head_path(pool), id, &hash) {
+                tracing::warn!(%error, "could not update the audit log's head file");
+            }
             Ok(())
         }
         Err(error) => {
@@ -122,14 +127,51 @@ pub async fn verify(pool: &SqlitePool) -> anyhow::Result<Verification> {
     .fetch_all(pool)
     .await
     .context("audit: read")?;
-    let lines = rows.into_iter().map(|r| {
-        (
-            Line { id: r.id, at: r.at, actor: r.actor, ip: r.ip, action: r.action, target: r.target, outcome: r.outcome, detail: r.detail },
-            r.prev_hash,
-            r.hash,
-        )
-    });
-    Ok(chain::verify(lines))
+    let lines: Vec<(Line, String, String)> = rows
+        .into_iter()
+        .map(|r| {
+            (
+                Line { id: r.id, at: r.at, actor: r.actor, ip: r.ip, action: r.action, target: r.target, outcome: r.outcome, detail: r.detail },
+                r.prev_hash,
+                r.hash,
+            )
+        })
+        .collect();
+    let hashes: std::collections::HashMap<i64, String> = lines.iter().map(|(line, _, hash)| (line.id, hash.clone())).collect();
+    let verdict = chain::verify(lines);
+    // The chain can't tell that lines were cut off its end; the head file can.
+    if let (Verification::Intact { .. }, Some((id, hash))) = (&verdict, read_head(&head_path(pool))) {
+        match hashes.get(&id) {
+            None => return Ok(Verification::Broken { id, reason: "it and any lines after it were removed" }),
+            Some(stored) if *stored != hash => return Ok(Verification::Broken { id, reason: "its content was changed" }),
+            Some(_) => {}
+        }
+    }
+    Ok(verdict)
+}
+
+/// `berth.audit-head` beside the database: the id and hash of the newest line, kept
+/// outside it so that removing the last lines is detected too. It may lag behind the
+/// log (a crash between commit and write), never run ahead of it.
+pub fn head_path(pool: &SqlitePool) -> PathBuf {
+    pool.connect_options().get_filename().with_extension("audit-head")
+}
+
+fn write_head(path: &Path, id: i64, hash: &str) -> anyhow::Result<()> {
+    let temporary = path.with_extension(format!("audit-head.{}", crate::auth::keys::random_id()));
+    crate::files::create_new(&temporary, format!("{id} {hash}\n").as_bytes(), 0o600)?;
+    // Appends can finish out of order: never move the head back.
+    if read_head(path).is_some_and(|(current, _)| current > id) {
+        let _ = std::fs::remove_file(&temporary);
+        return Ok(());
+    }
+    std::fs::rename(&temporary, path).with_context(|| format!("could not replace {}", path.display()))
+}
+
+fn read_head(path: &Path) -> Option<(i64, String)> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let (id, hash) = text.trim().split_once(' ')?;
+    Some((id.parse().ok()?, hash.to_owned()))
 }
 
 /// Audit lines, newest first, filtered, at most `limit`.

@@ -338,6 +338,13 @@ async fn the_audit_log_records_sign_ins_and_detects_tampering() {
     assert!(lines.iter().any(|l| l.action == "login" && l.outcome == "failed" && l.ip.as_deref() == Some("127.0.0.1")));
     let pool = &server.state.pool;
     assert!(matches!(server::audit::verify(pool).await.unwrap(), server::audit::Verification::Intact { .. }));
+    // Cutting lines off the end leaves an intact chain, but not the head file.
+    let last: i64 = sqlx::query_scalar("SELECT MAX(id) FROM audit_log").fetch_one(pool).await.unwrap();
+    sqlx::query("DELETE FROM audit_log WHERE id >= ?").bind(last - 1).execute(pool).await.unwrap();
+    assert_eq!(
+        server::audit::verify(pool).await.unwrap(),
+        server::audit::Verification::Broken { id: last, reason: "it and any lines after it were removed" }
+    );
     sqlx::query("UPDATE audit_log SET outcome = 'ok' WHERE outcome = 'failed'").execute(pool).await.unwrap();
     assert!(matches!(server::audit::verify(pool).await.unwrap(), server::audit::Verification::Broken { .. }));
 }
