@@ -2,6 +2,7 @@
 
 pub mod form;
 pub mod nav;
+pub mod podman_down;
 pub mod qr;
 pub mod refresh;
 pub mod stat;

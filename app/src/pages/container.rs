@@ -4,6 +4,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::containers::get_container;
 use crate::components::form::FormError;
+use crate::components::podman_down::PodmanDown;
 use crate::components::refresh::use_refresh;
 use crate::model::containers::ContainerDetail;
 use crate::model::overview::Live;
@@ -31,12 +32,7 @@ pub fn ContainerPage() -> impl IntoView {
                 match detail.await {
                     Ok((Live::Ready(Some(container)), _)) => view! { <Detail container revealed=reveal() /> }.into_any(),
                     Ok((Live::Ready(None), _)) => view! { <Gone name=name() /> }.into_any(),
-                    Ok((Live::Down { socket_path, problem }, _)) => view! {
-                        <p class="alert error" role="alert" data-testid="podman-down">
-                            {problem.message()}" Socket: "<code>{socket_path}</code>". Fix: "<code>{problem.fix()}</code>
-                        </p>
-                    }
-                    .into_any(),
+                    Ok((Live::Down { socket_path, problem }, _)) => view! { <PodmanDown socket_path problem /> }.into_any(),
                     Err(error) => view! { <FormError error=Signal::derive(move || Some(error.clone())) /> }.into_any(),
                 }
             })}

@@ -4,6 +4,7 @@ use leptos_router::hooks::{use_location, use_query_map};
 
 use crate::api::containers::{ActOnContainer, list_containers};
 use crate::components::form::FormError;
+use crate::components::podman_down::PodmanDown;
 use crate::components::refresh::use_refresh;
 use crate::model::containers::{ContainerAction, ContainerQuery, ContainerRow, ContainerSort};
 use crate::model::overview::Live;
@@ -73,12 +74,7 @@ pub fn ContainersPage() -> impl IntoView {
                             let confirm = param("confirm");
                             view! { <ContainerTable rows total host confirm act back=here() /> }.into_any()
                         }
-                        Ok((Live::Down { socket_path, problem }, _)) => view! {
-                            <p class="alert error" role="alert" data-testid="podman-down">
-                                {problem.message()}" Socket: "<code>{socket_path}</code>". Fix: "<code>{problem.fix()}</code>
-                            </p>
-                        }
-                        .into_any(),
+                        Ok((Live::Down { socket_path, problem }, _)) => view! { <PodmanDown socket_path problem /> }.into_any(),
                         Err(error) => view! { <p class="alert error" role="alert">{error.to_string()}</p> }.into_any(),
                     }
                 })}

@@ -200,7 +200,7 @@ impl AccessService {
         Ok(device::cookie_value(&self.keys, &device_id, user_id))
     }
 
-    async fn lockout_of(&self, user: Option<&users::UserRow>, name: &str) -> Lockout {
+    fn lockout_of(&self, user: Option<&users::UserRow>, name: &str) -> Lockout {
         match user {
             Some(u) => Lockout { failed: u.failed_logins, level: u.lock_level, locked_until: u.locked_until },
             None => self.phantom_lockouts.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(name).copied().unwrap_or_default(),
@@ -306,7 +306,7 @@ impl Access for AccessService {
         // An impossible name still costs a hash, so it answers like any other.
         let name = Username::parse(username).map(|n| n.as_str().to_owned()).unwrap_or_default();
         let user = if name.is_empty() { None } else { users::by_name(&self.pool, &name).await.map_err(internal)? };
-        let lockout = self.lockout_of(user.as_ref(), &name).await;
+        let lockout = self.lockout_of(user.as_ref(), &name);
         let device_ok = match &user {
             Some(u) => self.trusted_device(caller, u.id).await?.is_some(),
             None => false,
@@ -350,7 +350,7 @@ impl Access for AccessService {
             return Err(invalid("Your sign-in timed out. Enter your user name and password again."));
         };
         let user = self.user(pending.user_id).await?;
-        let lockout = self.lockout_of(Some(&user), &user.username).await;
+        let lockout = self.lockout_of(Some(&user), &user.username);
         let device_ok = self.trusted_device(caller, user.id).await?.is_some();
         let locked = lockout.is_locked(now) && !device_ok;
 

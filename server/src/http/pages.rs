@@ -25,13 +25,13 @@ pub async fn guard(State(access): State<Arc<dyn Access>>, request: Request, next
     if !(request.method() == Method::GET || request.method() == Method::HEAD) || !is_page(&path) {
         return next.run(request).await;
     }
-    let setup_open = match access.setup_open().await {
-        Ok(open) => open,
-        Err(error) => return failure(&error),
-    };
-    if path == "/setup" && !setup_open {
-        // The setup page itself answers 404 (Berth's own page) once an admin exists.
-        return next.run(request).await;
+    if path == "/setup" {
+        match access.setup_open().await {
+            // The setup page itself answers 404 (Berth's own page) once an admin exists.
+            Ok(false) => return next.run(request).await,
+            Ok(true) => {}
+            Err(error) => return failure(&error),
+        }
     }
     let Some(caller) = caller_of(&request) else { return StatusCode::INTERNAL_SERVER_ERROR.into_response() };
     let user = match access.whoami(&caller).await {
@@ -40,11 +40,15 @@ pub async fn guard(State(access): State<Arc<dyn Access>>, request: Request, next
     };
     match user {
         None if PUBLIC_PAGES.contains(&path.as_str()) => next.run(request).await,
-        None if setup_open => Redirect::to("/setup").into_response(),
-        None => {
-            let target = request.uri().path_and_query().map_or("/", |pq| pq.as_str());
-            Redirect::to(&format!("/login?next={}", app::model::url::encode_component(target))).into_response()
-        }
+        // Only strangers need to know whether this is a first run.
+        None => match access.setup_open().await {
+            Ok(true) => Redirect::to("/setup").into_response(),
+            Ok(false) => {
+                let target = request.uri().path_and_query().map_or("/", |pq| pq.as_str());
+                Redirect::to(&format!("/login?next={}", app::model::url::encode_component(target))).into_response()
+            }
+            Err(error) => failure(&error),
+        },
         Some(user) if user.enrol_only && !ENROL_PAGES.contains(&path.as_str()) => Redirect::to("/account/totp").into_response(),
         // Signed in already: the sign-in pages have nothing to offer.
         Some(_) if PUBLIC_PAGES.contains(&path.as_str()) => Redirect::to("/").into_response(),

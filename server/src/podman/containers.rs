@@ -172,7 +172,7 @@ impl Containers for ContainerService {
         let listing = tokio::time::timeout(Duration::from_secs(10), self.podman().containers().list(&all)).await;
         match listing {
             Ok(Ok(list)) => Ok(Live::Ready(list.into_iter().map(row).collect())),
-            _ => Ok(Live::Down { socket_path: self.runtime.socket().display().to_string(), problem: self.runtime.health().await.err().unwrap_or(app::model::overview::PodmanProblem::NotAnswering) }),
+            _ => Ok(self.runtime.down().await),
         }
     }
 
@@ -182,10 +182,7 @@ impl Containers for ContainerService {
         let data = match inspected {
             Ok(Ok(data)) => data,
             Ok(Err(podman_api::Error::Fault { code, .. })) if code.as_u16() == 404 => return Ok(Live::Ready(None)),
-            _ => {
-                let problem = self.runtime.health().await.err().unwrap_or(app::model::overview::PodmanProblem::NotAnswering);
-                return Ok(Live::Down { socket_path: self.runtime.socket().display().to_string(), problem });
-            }
+            _ => return Ok(self.runtime.down().await),
         };
         let detail = detail(data, reveal);
         if reveal {

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use podman_api::Podman;
 use podman_api::opts::{ContainerListOpts, ImageListOpts, NetworkListOpts, PodListOpts, VolumeListOpts};
 
-use app::model::overview::{HostOverview, Overview, PodmanProblem};
+use app::model::overview::{HostOverview, Live, Overview, PodmanProblem};
 use app::services::{Runtime, ServiceError};
 
 use super::diagnose::diagnose;
@@ -55,6 +55,12 @@ impl PodmanRuntime {
             Ok(Err(error)) => Err(self.explain(ReadError::Api(error)).await),
             Err(_) => Err(self.explain(ReadError::Timeout).await),
         }
+    }
+
+    /// The answer for a view whose read failed: the socket and what is wrong with it.
+    pub async fn down<T>(&self) -> Live<T> {
+        let problem = self.health().await.err().unwrap_or(PodmanProblem::NotAnswering);
+        Live::Down { socket_path: self.socket.display().to_string(), problem }
     }
 
     async fn read_host(&self) -> Result<HostOverview, ReadError> {
