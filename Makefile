@@ -14,9 +14,11 @@ build:
 	@.ci/tools.sh
 	@.ci/build.sh
 
-## Benchmarks: an authenticated page idle vs under a 100-client login flood.
+## Benchmarks (as root: they need the test host's rootless Podman): an authenticated
+## page idle vs under a login flood; the container list page vs Podman's own list call
+## with 100 containers; memory while streaming a fast-writing container's log.
 bench:
-	cargo bench --locked -p server --bench login_flood
+	@.ci/bench.sh
 
 ## Refresh server/.sqlx after changing a migration or a query! (needs sqlite3).
 sqlx-prepare:

@@ -46,8 +46,9 @@ export default defineConfig({
       name: "no-js",
       dependencies: ["setup"],
       use: { ...chromium, javaScriptEnabled: false, storageState: statePaths.adminStorage },
-      // No browser side (the command line, the tests' own TOTP helper): hydrated only.
-      testIgnore: /(cli|totp|http2)\.spec\.ts$/,
+      // No browser side (the command line, the tests' own TOTP helper), or what only a
+      // running page can do (live updates, follow, charts): hydrated only.
+      testIgnore: /(cli|totp|http2|-live)\.spec\.ts$/,
     },
   ],
   webServer: {

@@ -11,7 +11,12 @@ use crate::model::auth::{
     AuditEntry, CurrentUser, LoginStep, Password, Role, SessionInfo, TotpEnrolment, UserSummary, Username,
 };
 use crate::model::containers::{ContainerAction, ContainerDetail, ContainerRow};
-use crate::model::overview::{Live, Overview, SocketEvent};
+use crate::model::events::PodmanEvent;
+use crate::model::images::{ImageRow, PullJob};
+use crate::model::logs::LogLine;
+use crate::model::objects::{NewObject, ObjectAction, ObjectDetail, ObjectKind, ObjectRow};
+use crate::model::overview::{DiskUse, Live, Overview, SocketEvent};
+use crate::model::stats::StatsReading;
 
 /// An error from a service. Internal details stay on the server: they are logged once
 /// when this is turned into an [`AppError`].
@@ -58,6 +63,15 @@ impl From<ServiceError> for AppError {
 pub trait Runtime: Send + Sync + 'static {
     /// Version, rootless state and object counts, or why Podman can't be reached.
     async fn overview(&self) -> Result<Overview, ServiceError>;
+    /// What Podman's storage holds.
+    async fn disk_use(&self) -> Result<Live<DiskUse>, ServiceError>;
+}
+
+/// Podman's recent events, as Berth's event stream saw them.
+#[async_trait]
+pub trait Events: Send + Sync + 'static {
+    /// The most recent events, newest first.
+    async fn recent(&self, limit: usize) -> Vec<PodmanEvent>;
 }
 
 /// The user's containers.
@@ -69,6 +83,40 @@ pub trait Containers: Send + Sync + 'static {
     async fn inspect(&self, caller: &Caller, actor: &CurrentUser, container: &str, reveal: bool) -> Result<Live<Option<ContainerDetail>>, ServiceError>;
     /// Starts, stops, restarts, kills or removes a container (audited); returns its name.
     async fn act(&self, caller: &Caller, actor: &CurrentUser, container: &str, action: ContainerAction) -> Result<String, ServiceError>;
+    /// The last `tail` lines a container wrote (`None`: it no longer exists).
+    async fn logs(&self, container: &str, tail: u32, timestamps: bool) -> Result<Live<Option<Vec<LogLine>>>, ServiceError>;
+    /// A container's resource use now (`None`: it no longer exists).
+    async fn stats(&self, container: &str) -> Result<Live<Option<StatsReading>>, ServiceError>;
+}
+
+/// The user's images.
+#[async_trait]
+pub trait Images: Send + Sync + 'static {
+    /// Every image, with the containers that use it.
+    async fn list(&self) -> Result<Live<Vec<ImageRow>>, ServiceError>;
+    /// Starts pulling `reference` (audited when it ends); returns the pull's id.
+    async fn pull(&self, caller: &Caller, actor: &CurrentUser, reference: &str) -> Result<u64, ServiceError>;
+    /// A pull's progress, while Berth remembers it.
+    async fn pull_job(&self, id: u64) -> Result<Option<PullJob>, ServiceError>;
+    /// Removes an image no container uses (audited); returns its name.
+    async fn remove(&self, caller: &Caller, actor: &CurrentUser, image: &str) -> Result<String, ServiceError>;
+    /// Removes dangling images (audited); says what it freed.
+    async fn prune(&self, caller: &Caller, actor: &CurrentUser) -> Result<String, ServiceError>;
+}
+
+/// The user's volumes, networks and pods.
+#[async_trait]
+pub trait Objects: Send + Sync + 'static {
+    /// Every object of a kind, with the containers that use it.
+    async fn list(&self, kind: ObjectKind) -> Result<Live<Vec<ObjectRow>>, ServiceError>;
+    /// One object (`None`: it does not exist).
+    async fn inspect(&self, kind: ObjectKind, name: &str) -> Result<Live<Option<ObjectDetail>>, ServiceError>;
+    /// Creates a volume, network or pod (audited); returns its name.
+    async fn create(&self, caller: &Caller, actor: &CurrentUser, kind: ObjectKind, new: NewObject) -> Result<String, ServiceError>;
+    /// Removes an object no container uses, or starts or stops a pod (audited).
+    async fn act(&self, caller: &Caller, actor: &CurrentUser, kind: ObjectKind, name: &str, action: ObjectAction) -> Result<String, ServiceError>;
+    /// Removes the unused objects of a kind (audited); says what it removed.
+    async fn prune(&self, caller: &Caller, actor: &CurrentUser, kind: ObjectKind) -> Result<String, ServiceError>;
 }
 
 /// The record of the Podman socket's changes of state.
@@ -177,6 +225,9 @@ pub struct Services {
     pub socket_history: Arc<dyn SocketHistory>,
     pub access: Arc<dyn Access>,
     pub containers: Arc<dyn Containers>,
+    pub events: Arc<dyn Events>,
+    pub images: Arc<dyn Images>,
+    pub objects: Arc<dyn Objects>,
 }
 
 impl std::fmt::Debug for Services {

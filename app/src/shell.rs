@@ -11,6 +11,10 @@ use crate::pages::{
     audit::AuditPage,
     container::ContainerPage,
     containers::ContainersPage,
+    images::ImagesPage,
+    logs::LogsPage,
+    objects::{NetworkPage, NetworksPage, PodPage, PodsPage, VolumePage, VolumesPage},
+    pull::PullPage,
     login::{LoginCodePage, LoginPage},
     not_found::NotFound,
     overview::OverviewPage,
@@ -67,6 +71,15 @@ pub fn App() -> impl IntoView {
                         <Route path=StaticSegment("") view=OverviewPage ssr=SsrMode::Async />
                         <Route path=StaticSegment("containers") view=ContainersPage ssr=SsrMode::Async />
                         <Route path=(StaticSegment("containers"), ParamSegment("name")) view=ContainerPage ssr=SsrMode::Async />
+                        <Route path=(StaticSegment("containers"), ParamSegment("name"), StaticSegment("logs")) view=LogsPage ssr=SsrMode::Async />
+                        <Route path=StaticSegment("images") view=ImagesPage ssr=SsrMode::Async />
+                        <Route path=(StaticSegment("images"), StaticSegment("pulls"), ParamSegment("id")) view=PullPage ssr=SsrMode::Async />
+                        <Route path=StaticSegment("volumes") view=VolumesPage ssr=SsrMode::Async />
+                        <Route path=(StaticSegment("volumes"), ParamSegment("name")) view=VolumePage ssr=SsrMode::Async />
+                        <Route path=StaticSegment("networks") view=NetworksPage ssr=SsrMode::Async />
+                        <Route path=(StaticSegment("networks"), ParamSegment("name")) view=NetworkPage ssr=SsrMode::Async />
+                        <Route path=StaticSegment("pods") view=PodsPage ssr=SsrMode::Async />
+                        <Route path=(StaticSegment("pods"), ParamSegment("name")) view=PodPage ssr=SsrMode::Async />
                         <Route path=StaticSegment("setup") view=SetupPage ssr=SsrMode::Async />
                         <Route path=StaticSegment("login") view=LoginPage ssr=SsrMode::Async />
                         <Route path=(StaticSegment("login"), StaticSegment("code")) view=LoginCodePage ssr=SsrMode::Async />

@@ -17,12 +17,13 @@ function state(name: string): string {
 }
 
 test("the list shows a container made from the command line, found by search", async ({ page }) => {
-  const name = makeContainer("berth-e2e-list");
+  const name = makeContainer("berth-e2e-list", "--restart", "unless-stopped");
   try {
     await open(page, `/containers?q=${name}`);
     const row = page.locator(`[data-testid=container-row][data-name="${name}"]`);
     await expect(row).toBeVisible();
     await expect(row.getByTestId("state")).toHaveText("created");
+    await expect(row.getByTestId("restart")).toHaveText("unless-stopped");
     await expect(page.getByTestId("container-count")).toHaveText(/^1 (of \d+ containers|container)$/);
   } finally {
     podman("rm", "-f", name);
@@ -95,5 +96,36 @@ test("the detail page hides secret-looking values until the admin confirms it's 
     await expect(page.getByTestId("container-gone")).toContainText("no longer exists");
   } finally {
     podman("rm", "-f", "--ignore", name);
+  }
+});
+
+test("hostile env values, labels and commands are shown as typed on the detail page", async ({ page }) => {
+  const script = `<script>document.title='pwned'</script>`;
+  const link = "javascript:document.title='pwned'";
+  const rtl = "invoice\u202Egnp.exe";
+  const escape = "\u001b]0;pwned\u0007\u001b[31mred";
+  const name = makeContainer("berth-e2e-hostile-detail", "-e", `NOTE=${script}`, "--label", `homepage=${link}`, "--label", `file=${rtl}`, "--label", `term=${escape}`);
+  try {
+    let dialogs = 0;
+    page.on("dialog", (d) => {
+      dialogs += 1;
+      void d.dismiss();
+    });
+    await open(page, `/containers/${name}`);
+    await expect(page.getByTestId("env")).toContainText(script);
+    const labels = page.getByTestId("labels");
+    await expect(labels).toContainText(link);
+    // A right-to-left override would make the name read "invoiceexe.png": it is shown
+    // as its code point instead.
+    await expect(labels).toContainText("invoice[U+202E]gnp.exe");
+    expect(await labels.textContent()).not.toContain(rtl);
+    // Terminal escapes are removed; the words stay.
+    const term = labels.locator("tr", { hasText: "term" }).locator("td").nth(1);
+    await expect(term).toHaveText("red");
+    expect(await page.locator("main script, main img, a[href^='javascript']").count()).toBe(0);
+    await expect(page).not.toHaveTitle("pwned");
+    expect(dialogs).toBe(0);
+  } finally {
+    podman("rm", "-f", name);
   }
 });

@@ -12,33 +12,17 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use server::{AppState, Options, build_router, run, tls};
+mod common;
+use common::{client, get_ok, ms_since, percentile, rss_kib, serve, signed_in};
 
 const SAMPLES: usize = 300;
 const FLOODERS: usize = 100;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let dir = tempfile::tempdir()?;
-    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    let address = listener.local_addr()?;
-    let tls = tls::load_or_create(None, dir.path())?;
-    let mut options = Options::new(dir.path().to_path_buf(), dir.path().join("no-podman.sock"), dir.path().join("site"), address);
-    options.trusted_proxies = vec!["127.0.0.1/32".parse()?];
-    let state = AppState::assemble(options).await?;
-    let hash = server::auth::password::Hasher::new()?.hash(&app::model::auth::Password::parse("bench password 123".into()).map_err(anyhow::Error::msg)?).await?;
-    server::db::users::insert(&state.pool, "bench", "viewer", &hash, server::clock::unix_now()).await?;
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let serving = tokio::spawn(run(listener, Some(tls.config), build_router(state), async move {
-        let _ = stop_rx.await;
-    }));
-    let url = format!("https://{address}");
-
-    let user = client("198.51.100.1")?;
-    let login = user.post(format!("{url}/api/login")).header("accept", "application/json")
-        .form(&[("username", "bench"), ("password", "bench password 123")]).send().await?;
-    anyhow::ensure!(login.status().is_success(), "sign-in failed: {}", login.status());
+    let served = serve(None).await?;
+    let url = served.url.clone();
+    let user = signed_in(&served, "198.51.100.1").await?;
     let page = format!("{url}/account");
     for _ in 0..20 {
         get_ok(&user, &page).await?; // warm-up
@@ -82,8 +66,7 @@ async fn main() -> anyhow::Result<()> {
     for task in flood {
         let _ = task.await;
     }
-    let _ = stop_tx.send(());
-    let _ = serving.await;
+    drop(served);
 
     let (idle_med, idle_p99) = (percentile(&idle, 50.0), percentile(&idle, 99.0));
     let (flood_med, flood_p99) = (percentile(&flooded, 50.0), percentile(&flooded, 99.0));
@@ -97,45 +80,12 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn client(forwarded_for: &str) -> anyhow::Result<reqwest::Client> {
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert("sec-fetch-site", "same-origin".parse()?);
-    headers.insert("x-forwarded-for", forwarded_for.parse()?);
-    Ok(reqwest::Client::builder()
-        .danger_accept_invalid_certs(true)
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .default_headers(headers)
-        .build()?)
-}
-
-async fn get_ok(client: &reqwest::Client, url: &str) -> anyhow::Result<()> {
-    let response = client.get(url).send().await?;
-    anyhow::ensure!(response.status() == 200, "GET {url}: {}", response.status());
-    response.bytes().await?;
-    Ok(())
-}
-
 async fn sample(client: &reqwest::Client, url: &str) -> anyhow::Result<Vec<f64>> {
     let mut times = Vec::with_capacity(SAMPLES);
     for _ in 0..SAMPLES {
         let start = Instant::now();
         get_ok(client, url).await?;
-        times.push(start.elapsed().as_secs_f64() * 1000.0);
+        times.push(ms_since(start));
     }
     Ok(times)
-}
-
-fn percentile(values: &[f64], p: f64) -> f64 {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
-    sorted[rank]
-}
-
-fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()))
-        .unwrap_or(0)
 }

@@ -22,6 +22,9 @@ use crate::db::history::DbSocketHistory;
 use crate::http::client_ip::TrustedProxies;
 use crate::podman::PodmanRuntime;
 use crate::podman::containers::ContainerService;
+use crate::podman::events::EventHub;
+use crate::podman::images::{ImageService, PullJobs};
+use crate::podman::objects::ObjectService;
 
 /// What Berth needs to assemble its state.
 #[derive(Debug, Clone)]
@@ -57,6 +60,8 @@ pub struct AppState {
     pub services: Services,
     pub pool: SqlitePool,
     pub runtime: PodmanRuntime,
+    /// Podman's events, followed while Berth runs.
+    pub events: Arc<EventHub>,
     pub access: Arc<AccessService>,
     pub session_store: tower_sessions_sqlx_store::SqliteStore,
     pub trusted_proxies: TrustedProxies,
@@ -89,17 +94,22 @@ impl AppState {
             options.session_limits,
         ));
         let runtime = PodmanRuntime::new(&options.podman_socket);
+        let events = EventHub::start(runtime.clone());
         let services = Services {
             runtime: Arc::new(runtime.clone()),
             socket_history: Arc::new(DbSocketHistory { pool: pool.clone() }),
             access: access.clone() as Arc<dyn Access>,
             containers: Arc::new(ContainerService { runtime: runtime.clone(), pool: pool.clone() }),
+            events: events.clone(),
+            images: Arc::new(ImageService { runtime: runtime.clone(), pool: pool.clone(), pulls: Arc::new(PullJobs::default()) }),
+            objects: Arc::new(ObjectService { runtime: runtime.clone(), pool: pool.clone() }),
         };
         Ok(Self {
             leptos_options: crate::leptos_options(&options.site_root, options.listen),
             services,
             pool,
             runtime,
+            events,
             access,
             session_store,
             trusted_proxies: TrustedProxies(Arc::new(options.trusted_proxies)),

@@ -42,3 +42,18 @@ pub async fn act_on_container(id: String, action: ContainerAction, back: Option<
     let page = back.split('?').next().unwrap_or("/containers").to_owned();
     crate::api::form::finish(result, ActOnContainer::PATH, &page, Some(&back))
 }
+
+/// The last lines a container wrote (`tail`: a number or "all"; see [`crate::model::logs::parse_tail`]).
+#[server(prefix = "/api", endpoint = "container-logs")]
+pub async fn get_logs(name: String, tail: Option<String>, timestamps: bool) -> Result<Live<Option<Vec<crate::model::logs::LogLine>>>, AppError> {
+    let (services, _, _) = crate::api::guard::require(crate::model::auth::Role::Viewer).await?;
+    let tail = crate::model::logs::parse_tail(tail.as_deref());
+    services.containers.logs(&name, tail, timestamps).await.map_err(AppError::from)
+}
+
+/// A container's resource use now.
+#[server(prefix = "/api", endpoint = "container-stats")]
+pub async fn get_stats(name: String) -> Result<Live<Option<crate::model::stats::StatsReading>>, AppError> {
+    let (services, _, _) = crate::api::guard::require(crate::model::auth::Role::Viewer).await?;
+    services.containers.stats(&name).await.map_err(AppError::from)
+}

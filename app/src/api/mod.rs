@@ -8,6 +8,8 @@ pub mod containers;
 pub mod form;
 #[cfg(feature = "ssr")]
 pub mod guard;
+pub mod images;
+pub mod objects;
 pub mod overview;
 pub mod users;
 

@@ -20,3 +20,21 @@ pub async fn get_socket_history() -> Result<Vec<SocketEvent>, AppError> {
     let (services, _, _) = crate::api::guard::require(crate::model::auth::Role::Viewer).await?;
     services.socket_history.recent(HISTORY_LENGTH).await.map_err(AppError::from)
 }
+
+/// What Podman's storage holds.
+#[server(prefix = "/api", endpoint = "disk-use")]
+pub async fn get_disk_use() -> Result<crate::model::overview::Live<crate::model::overview::DiskUse>, AppError> {
+    let (services, _, _) = crate::api::guard::require(crate::model::auth::Role::Viewer).await?;
+    services.runtime.disk_use().await.map_err(AppError::from)
+}
+
+/// Podman's most recent events, newest first.
+#[server(prefix = "/api", endpoint = "events")]
+pub async fn get_events() -> Result<Vec<crate::model::events::PodmanEvent>, AppError> {
+    let (services, _, _) = crate::api::guard::require(crate::model::auth::Role::Viewer).await?;
+    Ok(services.events.recent(EVENT_FEED_LENGTH).await)
+}
+
+/// How many events the dashboard's feed lists.
+#[cfg(feature = "ssr")]
+const EVENT_FEED_LENGTH: usize = 15;

@@ -1,8 +1,9 @@
 //! Pieces of UI used by several pages.
 
 pub mod form;
+pub mod live;
+pub mod stats;
 pub mod nav;
 pub mod podman_down;
 pub mod qr;
-pub mod refresh;
 pub mod stat;

@@ -27,6 +27,10 @@ pub fn Nav() -> impl IntoView {
                         <ul>
                             <li><A href="/" exact=true>"Overview"</A></li>
                             <li><A href="/containers">"Containers"</A></li>
+                            <li><A href="/images">"Images"</A></li>
+                            <li><A href="/volumes">"Volumes"</A></li>
+                            <li><A href="/networks">"Networks"</A></li>
+                            <li><A href="/pods">"Pods"</A></li>
                             {admin.then(|| view! {
                                 <li><A href="/users">"Users"</A></li>
                                 <li><A href="/audit">"Audit log"</A></li>

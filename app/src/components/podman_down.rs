@@ -8,7 +8,7 @@ use crate::model::overview::PodmanProblem;
 pub fn PodmanDown(socket_path: String, problem: PodmanProblem) -> impl IntoView {
     view! {
         <p class="alert error" role="alert" data-testid="podman-down">
-            {problem.message()}" Socket: "<code>{socket_path}</code>". Fix: "<code>{problem.fix()}</code>
+            {problem.message()}" Socket: "<code>{socket_path}</code>". Fix: "<code>{problem.fix()}</code>". Berth tries again by itself."
         </p>
     }
 }

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::model::text::plain;
+
 /// The label compose tools put on a stack's containers.
 pub const STACK_LABEL: &str = "com.docker.compose.project";
 
@@ -20,6 +22,8 @@ pub struct ContainerRow {
     pub stack: Option<String>,
     /// Unix seconds.
     pub created: i64,
+    /// always, unless-stopped, on-failure or no; empty when Podman could not say.
+    pub restart_policy: String,
 }
 
 /// A port published on the host.
@@ -152,6 +156,7 @@ mod tests {
             ports: vec![],
             stack: stack.map(Into::into),
             created,
+            restart_policy: "no".into(),
         }
     }
 
@@ -258,14 +263,15 @@ pub fn looks_secret(name: &str) -> bool {
     MARKERS.iter().any(|m| upper.contains(m))
 }
 
-/// Splits `NAME=value` lines, masking secret-looking values unless `reveal`.
+/// Splits `NAME=value` lines, masking secret-looking values unless `reveal`; what is
+/// shown is [`plain`] text.
 pub fn env_vars(lines: &[String], reveal: bool) -> Vec<EnvVar> {
     lines
         .iter()
         .map(|line| {
             let (name, value) = line.split_once('=').unwrap_or((line.as_str(), ""));
             let masked = !reveal && looks_secret(name);
-            EnvVar { name: name.to_owned(), value: (!masked).then(|| value.to_owned()) }
+            EnvVar { name: plain(name), value: (!masked).then(|| plain(value)) }
         })
         .collect()
 }

@@ -38,6 +38,22 @@ pub struct HostOverview {
     pub pods: usize,
 }
 
+/// What Podman's storage holds (`podman system df`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiskUse {
+    pub images: usize,
+    pub images_bytes: u64,
+    /// Held by images no container uses.
+    pub images_reclaimable: u64,
+    pub containers: usize,
+    /// Written by containers on top of their images.
+    pub containers_bytes: u64,
+    pub volumes: usize,
+    pub volumes_bytes: u64,
+    /// Held by volumes no container uses.
+    pub volumes_reclaimable: u64,
+}
+
 /// Why Berth can't use the Podman socket. Each says what happened and how to fix it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PodmanProblem {

@@ -5,22 +5,23 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use crate::api::containers::get_container;
 use crate::components::form::FormError;
 use crate::components::podman_down::PodmanDown;
-use crate::components::refresh::use_refresh;
+use crate::components::stats::ContainerStats;
+use crate::components::live::use_live;
 use crate::model::containers::ContainerDetail;
 use crate::model::overview::Live;
 use crate::model::time::format_utc;
 use crate::model::url::encode_component;
 use crate::pages::not_found::NotFound;
 
-/// How often a hydrated detail page reads Podman again.
-const REFRESH: std::time::Duration = std::time::Duration::from_secs(5);
+/// How often a hydrated detail page reads Podman again when no event came (events make it read at once).
+const REFRESH: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// One container: what it runs, with what, where, and how it restarts.
 #[component]
 pub fn ContainerPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
-    let tick = use_refresh(REFRESH);
+    let tick = use_live(REFRESH);
     let name = move || params.read().get("name").unwrap_or_default();
     let reveal = move || query.read().get("reveal").as_deref() == Some("1");
     let detail = Resource::new(move || (name(), reveal(), tick.get()), |(name, reveal, _)| get_container(name, reveal));
@@ -37,6 +38,8 @@ pub fn ContainerPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+        // Outside the refreshing part, so the chart keeps its history.
+        {move || view! { <ContainerStats name=name() /> }}
     }
 }
 
@@ -67,6 +70,7 @@ fn Detail(container: ContainerDetail, revealed: bool) -> impl IntoView {
     view! {
         <header class="page-head">
             <h1 data-testid="container-name">{container.name.clone()}</h1>
+            <a class="button secondary" href=format!("/containers/{}/logs", encode_component(&container.name)) data-testid="logs-link">"Logs"</a>
         </header>
         <section class="card">
             <dl class="facts">
@@ -102,7 +106,11 @@ fn Detail(container: ContainerDetail, revealed: bool) -> impl IntoView {
             {if container.mounts.is_empty() { view! { <p class="muted">"None."</p> }.into_any() } else { view! {
                 <table class="table"><thead><tr><th>"Type"</th><th>"Source"</th><th>"In the container"</th><th>"Access"</th></tr></thead><tbody>
                     {container.mounts.into_iter().map(|m| view! {
-                        <tr><td>{m.kind}</td><td><code>{m.source}</code></td><td><code>{m.destination}</code></td><td>{if m.read_write { "read-write" } else { "read-only" }}</td></tr>
+                        <tr><td>{m.kind.clone()}</td><td>{if m.kind == "volume" {
+                            view! { <a href=format!("/volumes/{}", encode_component(&m.source))><code>{m.source.clone()}</code></a> }.into_any()
+                        } else {
+                            view! { <code>{m.source}</code> }.into_any()
+                        }}</td><td><code>{m.destination}</code></td><td>{if m.read_write { "read-write" } else { "read-only" }}</td></tr>
                     }).collect_view()}
                 </tbody></table>
             }.into_any() }}
@@ -111,7 +119,7 @@ fn Detail(container: ContainerDetail, revealed: bool) -> impl IntoView {
             <h2>"Networks"</h2>
             <table class="table"><tbody>
                 {container.networks.into_iter().map(|n| view! {
-                    <tr><td>{n.name}</td><td><code>{n.ip}</code></td><td>{n.aliases.join(", ")}</td></tr>
+                    <tr><td><a href=format!("/networks/{}", encode_component(&n.name))>{n.name.clone()}</a></td><td><code>{n.ip}</code></td><td>{n.aliases.join(", ")}</td></tr>
                 }).collect_view()}
             </tbody></table>
         </section>

@@ -5,14 +5,14 @@ use leptos_router::hooks::{use_location, use_query_map};
 use crate::api::containers::{ActOnContainer, list_containers};
 use crate::components::form::FormError;
 use crate::components::podman_down::PodmanDown;
-use crate::components::refresh::use_refresh;
+use crate::components::live::use_live;
 use crate::model::containers::{ContainerAction, ContainerQuery, ContainerRow, ContainerSort};
 use crate::model::overview::Live;
 use crate::model::time::format_utc;
 use crate::model::url::encode_component;
 
-/// How often a hydrated list reads Podman again.
-const REFRESH: std::time::Duration = std::time::Duration::from_secs(5);
+/// How often a hydrated list reads Podman again when no event came (events make it read at once).
+const REFRESH: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The container list: search, filters and order live in the query string, so the page
 /// works the same with JavaScript off (a plain GET form) and can be bookmarked.
@@ -21,7 +21,7 @@ pub fn ContainersPage() -> impl IntoView {
     let query = use_query_map();
     let location = use_location();
     let act = ServerAction::<ActOnContainer>::new();
-    let tick = use_refresh(REFRESH);
+    let tick = use_live(REFRESH);
     let list = Resource::new(move || (tick.get(), act.version().get()), |_| list_containers());
 
     let param = move |name: &str| query.read().get(name).filter(|v| !v.is_empty());
@@ -99,7 +99,7 @@ fn ContainerTable(
         <p class="muted" data-testid="container-count">{summary}</p>
         <table class="table" data-testid="containers">
             <thead>
-                <tr><th>"Name"</th><th>"Image"</th><th>"State"</th><th>"Ports"</th><th>"Stack"</th><th>"Created"</th><th></th></tr>
+                <tr><th>"Name"</th><th>"Image"</th><th>"State"</th><th>"Ports"</th><th>"Stack"</th><th>"Restart"</th><th>"Created"</th><th></th></tr>
             </thead>
             <tbody>
                 {rows
@@ -159,6 +159,7 @@ fn ContainerLine(row: ContainerRow, host: String, asking: bool, act: ServerActio
             </td>
             <td>{ports}</td>
             <td>{row.stack.clone()}</td>
+            <td data-testid="restart">{row.restart_policy.clone()}</td>
             <td>{format_utc(row.created)}</td>
             <td class="actions">
                 {if running {

@@ -1,10 +1,12 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::overview::{get_overview, get_socket_history};
-use crate::components::refresh::use_refresh;
+use crate::api::overview::{get_disk_use, get_events, get_overview, get_socket_history};
+use crate::components::live::use_live;
 use crate::components::stat::Stat;
-use crate::model::overview::{HostOverview, Overview, PodmanProblem, SocketEvent};
+use crate::model::events::PodmanEvent;
+use crate::model::overview::{DiskUse, HostOverview, Live, Overview, PodmanProblem, SocketEvent};
+use crate::model::stats::format_bytes;
 use crate::model::time::format_utc;
 
 /// How often a hydrated overview reads the host again.
@@ -13,10 +15,11 @@ const REFRESH: std::time::Duration = std::time::Duration::from_secs(5);
 /// The host overview: which Podman Berth talks to and what it holds, read live.
 #[component]
 pub fn OverviewPage() -> impl IntoView {
-    let tick = use_refresh(REFRESH);
+    let tick = use_live(REFRESH);
     let overview = Resource::new(move || tick.get(), |_| get_overview());
     let history = Resource::new(move || tick.get(), |_| get_socket_history());
-
+    let disk = Resource::new(move || tick.get(), |_| get_disk_use());
+    let events = Resource::new(move || tick.get(), |_| get_events());
 
     view! {
         <Title text="Overview" />
@@ -40,9 +43,63 @@ pub fn OverviewPage() -> impl IntoView {
         </Suspense>
         <Suspense>
             {move || Suspend::new(async move {
+                match disk.await {
+                    Ok(Live::Ready(disk)) => Some(view! { <Disk disk /> }),
+                    _ => None,
+                }
+            })}
+        </Suspense>
+        <Suspense>
+            {move || Suspend::new(async move { events.await.ok().map(|events| view! { <EventFeed events /> }) })}
+        </Suspense>
+        <Suspense>
+            {move || Suspend::new(async move {
                 history.await.ok().filter(|events| !events.is_empty()).map(|events| view! { <History events /> })
             })}
         </Suspense>
+    }
+}
+
+#[component]
+fn Disk(disk: DiskUse) -> impl IntoView {
+    view! {
+        <section class="card" aria-labelledby="disk-h">
+            <h2 id="disk-h">"Disk use"</h2>
+            <table class="table" data-testid="disk-use">
+                <thead><tr><th></th><th>"Count"</th><th>"Size"</th><th>"Reclaimable"</th></tr></thead>
+                <tbody>
+                    <tr><td><a href="/images">"Images"</a></td><td>{disk.images}</td><td>{format_bytes(disk.images_bytes)}</td><td>{format_bytes(disk.images_reclaimable)}</td></tr>
+                    <tr><td><a href="/containers">"Containers"</a></td><td>{disk.containers}</td><td>{format_bytes(disk.containers_bytes)}</td><td></td></tr>
+                    <tr><td><a href="/volumes">"Volumes"</a></td><td>{disk.volumes}</td><td>{format_bytes(disk.volumes_bytes)}</td><td>{format_bytes(disk.volumes_reclaimable)}</td></tr>
+                </tbody>
+            </table>
+        </section>
+    }
+}
+
+#[component]
+fn EventFeed(events: Vec<PodmanEvent>) -> impl IntoView {
+    view! {
+        <section class="card" aria-labelledby="events-h">
+            <h2 id="events-h">"Recent Podman events"</h2>
+            {if events.is_empty() {
+                view! { <p class="muted" data-testid="event-feed">"None since Berth started."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="history" data-testid="event-feed">
+                        {events.into_iter().map(|event| view! {
+                            <li data-testid="event">
+                                <time>{format_utc(event.at)}</time>" "
+                                <span class="muted">{event.kind}</span>" "
+                                <strong>{event.name}</strong>" "
+                                <span>{event.action}</span>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                }
+                .into_any()
+            }}
+        </section>
     }
 }
 

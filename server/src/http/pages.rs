@@ -4,9 +4,9 @@
 
 use std::sync::Arc;
 
-use app::services::{Access, Caller, ClientIp};
+use app::services::Access;
 use axum::extract::{Request, State};
-use axum::http::{Method, StatusCode, header};
+use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse as _, Redirect, Response};
 
@@ -33,7 +33,7 @@ pub async fn guard(State(access): State<Arc<dyn Access>>, request: Request, next
             Err(error) => return failure(&error),
         }
     }
-    let Some(caller) = caller_of(&request) else { return StatusCode::INTERNAL_SERVER_ERROR.into_response() };
+    let Some(caller) = super::authz::caller_of(request.extensions(), request.headers()) else { return StatusCode::INTERNAL_SERVER_ERROR.into_response() };
     let user = match access.whoami(&caller).await {
         Ok(user) => user,
         Err(error) => return failure(&error),
@@ -54,13 +54,6 @@ pub async fn guard(State(access): State<Arc<dyn Access>>, request: Request, next
         Some(_) if PUBLIC_PAGES.contains(&path.as_str()) => Redirect::to("/").into_response(),
         Some(_) => next.run(request).await,
     }
-}
-
-fn caller_of(request: &Request) -> Option<Caller> {
-    let session = request.extensions().get::<tower_sessions::Session>()?.clone();
-    let ip = request.extensions().get::<ClientIp>()?.0;
-    let user_agent = request.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
-    Some(Caller { session, ip, user_agent, device: None })
 }
 
 fn failure(error: &app::services::ServiceError) -> Response {

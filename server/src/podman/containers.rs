@@ -4,17 +4,21 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use podman_api::Podman;
-use podman_api::opts::{ContainerDeleteOpts, ContainerListOpts, ContainerStopOpts};
+use podman_api::opts::{ContainerDeleteOpts, ContainerListOpts, ContainerStatsOpts, ContainerStopOpts};
 use sqlx::SqlitePool;
 
 use app::model::auth::CurrentUser;
 use app::model::containers::{
     ContainerAction, ContainerDetail, ContainerRow, HealthProbe, MountInfo, NetworkInfo, PublishedPort, STACK_LABEL, env_vars, health_of,
 };
+use app::model::logs::LogLine;
 use app::model::overview::Live;
+use app::model::stats::StatsReading;
+use app::model::text::plain;
 use app::services::{Caller, Containers, ServiceError};
 
 use super::PodmanRuntime;
+use super::answer::{Asked, READ_TIMEOUT, ask, audit_action};
 use crate::audit::{self, Event, Outcome};
 
 /// How long an action may take: a stop waits up to 10 s for the container, then kills it.
@@ -58,8 +62,9 @@ fn row(container: podman_api::models::ListContainer) -> ContainerRow {
                 })
             })
             .collect(),
-        stack: container.labels.and_then(|mut l| l.remove(STACK_LABEL)),
+        stack: container.labels.and_then(|mut l| l.remove(STACK_LABEL)).map(|s| plain(&s)),
         created: container.created.map_or(0, |c| c.timestamp()),
+        restart_policy: String::new(),
     }
 }
 
@@ -98,7 +103,7 @@ fn detail(data: podman_api::models::InspectContainerData, reveal: bool) -> Conta
         (name, _) => name.to_owned(),
     };
     let mut labels: Vec<(String, String)> =
-        config.as_ref().and_then(|c| c.labels.clone()).unwrap_or_default().into_iter().collect();
+        config.as_ref().and_then(|c| c.labels.clone()).unwrap_or_default().into_iter().map(|(k, v)| (plain(&k), plain(&v))).collect();
     labels.sort();
     let mut networks: Vec<NetworkInfo> = data
         .network_settings
@@ -123,7 +128,7 @@ fn detail(data: podman_api::models::InspectContainerData, reveal: bool) -> Conta
             .map(|l| HealthProbe {
                 start: l.start.unwrap_or_default(),
                 exit_code: l.exit_code.unwrap_or_default(),
-                output: l.output.unwrap_or_default(),
+                output: plain(&l.output.unwrap_or_default()),
             })
             .collect(),
         created: data.created.map_or(0, |c| c.timestamp()),
@@ -169,11 +174,25 @@ impl ContainerService {
 impl Containers for ContainerService {
     async fn list(&self) -> Result<Live<Vec<ContainerRow>>, ServiceError> {
         let all = ContainerListOpts::builder().all(true).build();
-        let listing = tokio::time::timeout(Duration::from_secs(10), self.podman().containers().list(&all)).await;
-        match listing {
-            Ok(Ok(list)) => Ok(Live::Ready(list.into_iter().map(row).collect())),
-            _ => Ok(self.runtime.down().await),
-        }
+        // The list does not hold restart policies; filtered lists, asked at the same time, do.
+        let containers = self.podman().containers();
+        let (listing, policies) = tokio::join!(
+            tokio::time::timeout(READ_TIMEOUT, containers.list(&all)),
+            super::raw::restart_policies(self.runtime.socket()),
+        );
+        let Ok(Ok(list)) = listing else { return Ok(self.runtime.down().await) };
+        let policies = policies.map_err(|error| tracing::warn!(%error, "could not read restart policies")).ok();
+        let rows = list
+            .into_iter()
+            .map(|container| {
+                let policy = match &policies {
+                    Some(policies) => container.id.as_ref().and_then(|id| policies.get(id)).copied().unwrap_or("no"),
+                    None => "",
+                };
+                ContainerRow { restart_policy: policy.to_owned(), ..row(container) }
+            })
+            .collect();
+        Ok(Live::Ready(rows))
     }
 
     async fn inspect(&self, caller: &Caller, actor: &CurrentUser, container: &str, reveal: bool) -> Result<Live<Option<ContainerDetail>>, ServiceError> {
@@ -215,19 +234,43 @@ impl Containers for ContainerService {
             Ok(result) => result.map_err(|e| refusal(action, e)),
             Err(_) => Err(ServiceError::Invalid(format!("Podman did not finish the {} within 30 seconds.", action.verb()))),
         };
-        let ip = caller.ip.to_string();
-        let outcome = if result.is_ok() { Outcome::Ok } else { Outcome::Failed };
-        let detail = result.as_ref().err().map(ToString::to_string);
-        let event = Event {
-            actor: Some(&actor.username),
-            ip: Some(&ip),
-            action: &format!("container.{}", action.verb()),
-            target: Some(&name),
-            outcome,
-            detail: detail.as_deref(),
-        };
-        audit::record_or_log(&self.pool, crate::clock::unix_now(), event).await;
+        audit_action(&self.pool, caller, actor, &format!("container.{}", action.verb()), &name, &result).await;
         result.map(|()| name)
+    }
+
+    async fn logs(&self, container: &str, tail: u32, timestamps: bool) -> Result<Live<Option<Vec<LogLine>>>, ServiceError> {
+        let container = parse_ref(container)?;
+        match ask(READ_TIMEOUT, self.podman().containers().get(container).inspect()).await {
+            Asked::Answered(_) => {}
+            Asked::Refused { status: 404, .. } => return Ok(Live::Ready(None)),
+            _ => return Ok(self.runtime.down().await),
+        }
+        match super::logs::snapshot(self.podman(), container, tail, timestamps).await {
+            Some(lines) => Ok(Live::Ready(Some(lines))),
+            None => Ok(self.runtime.down().await),
+        }
+    }
+
+    async fn stats(&self, container: &str) -> Result<Live<Option<StatsReading>>, ServiceError> {
+        let container = parse_ref(container)?;
+        let running = match ask(READ_TIMEOUT, self.podman().containers().get(container).inspect()).await {
+            Asked::Answered(data) => data.state.and_then(|s| s.running).unwrap_or(false),
+            Asked::Refused { status: 404, .. } => return Ok(Live::Ready(None)),
+            _ => return Ok(self.runtime.down().await),
+        };
+        if !running {
+            return Ok(Live::Ready(Some(StatsReading::NotRunning)));
+        }
+        let options = ContainerStatsOpts::builder().containers([container.to_owned()]).build();
+        match ask(READ_TIMEOUT, self.podman().containers().stats(&options)).await {
+            Asked::Answered(answer) => match super::stats::sample_of(&answer) {
+                Some(sample) => Ok(Live::Ready(Some(StatsReading::Sample(sample)))),
+                None => Ok(Live::Ready(Some(StatsReading::NotRunning))),
+            },
+            Asked::Refused { message, .. } if super::stats::needs_cgroups_v2(&message) => Ok(Live::Ready(Some(StatsReading::NeedsCgroupsV2))),
+            Asked::Refused { status, message } => Err(ServiceError::Internal(format!("podman refused stats ({status}): {message}").into())),
+            Asked::Unreachable => Ok(self.runtime.down().await),
+        }
     }
 }
 

@@ -4,8 +4,14 @@ use crate::support::{ADMIN, ADMIN_PASSWORD, TestServer, browser, browser_from, t
 
 const PAGES: [&str; 8] = ["/", "/account", "/account/totp", "/account/recovery-codes", "/users", "/audit", "/reauth", "/no/such/page"];
 /// Every argument any server fn takes, so a refusal can't come from a malformed request.
-const ALL_ARGS: [(&str, &str); 15] = [
+const ALL_ARGS: [(&str, &str); 21] = [
     ("name", "someone"),
+    ("kind", "Volume"),
+    ("reference", "127.0.0.1:5000/demo/web:v1"),
+    ("tail", "10"),
+    ("timestamps", "false"),
+    ("subnet", ""),
+    ("internal", "on"),
     ("reveal", "false"),
     ("id", "1"),
     ("action", "Remove"),
@@ -24,8 +30,16 @@ const ALL_ARGS: [(&str, &str); 15] = [
 /// Server functions a stranger may call: they sign in or say whether one is signed in.
 const PUBLIC_FNS: [&str; 6] = ["/api/whoami", "/api/setup-open", "/api/setup", "/api/login", "/api/login-code", "/api/logout"];
 /// Server functions a viewer may call.
-const VIEWER_FNS: [&str; 15] = [
+const VIEWER_FNS: [&str; 23] = [
     "/api/container",
+    "/api/container-logs",
+    "/api/container-stats",
+    "/api/images",
+    "/api/image-pull-progress",
+    "/api/objects",
+    "/api/object",
+    "/api/disk-use",
+    "/api/events",
     "/api/containers",
     "/api/recovery-codes-done",
     "/api/recovery-codes-new",

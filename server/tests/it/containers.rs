@@ -19,10 +19,12 @@ fn state_of(name: &str) -> String {
 async fn the_list_shows_what_podman_ps_shows() {
     let server = TestServer::signed_in(&test_socket()).await;
     let name = format!("berth-it-list-{}", std::process::id());
-    podman(&["create", "--name", &name, "--label", "com.docker.compose.project=itstack", "-p", "127.0.0.1:18181:8080", IDLE]);
+    let plain = format!("{name}-plain");
+    podman(&["create", "--name", &name, "--restart", "on-failure", "--label", "com.docker.compose.project=itstack", "-p", "127.0.0.1:18181:8080", IDLE]);
+    podman(&["create", "--name", &plain, IDLE]);
     let rows = list(&server).await;
     let names = podman(&["ps", "-a", "--format", "{{.Names}}"]);
-    podman(&["rm", "-f", &name]);
+    podman(&["rm", "-f", &name, &plain]);
     let mut expected: Vec<&str> = names.lines().collect();
     let mut got: Vec<&str> = rows.iter().map(|r| r.name.as_str()).collect();
     expected.sort_unstable();
@@ -31,6 +33,8 @@ async fn the_list_shows_what_podman_ps_shows() {
     let row = rows.iter().find(|r| r.name == name).unwrap();
     assert_eq!(row.state, "created");
     assert_eq!(row.stack.as_deref(), Some("itstack"));
+    assert_eq!(row.restart_policy, "on-failure");
+    assert_eq!(rows.iter().find(|r| r.name == plain).unwrap().restart_policy, "no");
     assert_eq!(row.ports[0].host_port, 18181);
     assert_eq!(row.ports[0].link("x").as_deref(), Some("http://127.0.0.1:18181/"));
 }

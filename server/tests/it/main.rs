@@ -5,6 +5,10 @@
 mod access;
 mod cli;
 mod containers;
+mod events;
+mod images;
 mod lifecycle;
+mod logs_stats;
+mod objects;
 mod overview;
 mod support;
