@@ -17,6 +17,7 @@ use crate::model::logs::LogLine;
 use crate::model::objects::{NewObject, ObjectAction, ObjectDetail, ObjectKind, ObjectRow};
 use crate::model::overview::{DiskUse, Live, Overview, SocketEvent};
 use crate::model::stats::StatsReading;
+use crate::model::stacks::{Deployment, StackAction, StackDetail, StackList};
 
 /// An error from a service. Internal details stay on the server: they are logged once
 /// when this is turned into an [`AppError`].
@@ -117,6 +118,31 @@ pub trait Objects: Send + Sync + 'static {
     async fn act(&self, caller: &Caller, actor: &CurrentUser, kind: ObjectKind, name: &str, action: ObjectAction) -> Result<String, ServiceError>;
     /// Removes the unused objects of a kind (audited); says what it removed.
     async fn prune(&self, caller: &Caller, actor: &CurrentUser, kind: ObjectKind) -> Result<String, ServiceError>;
+}
+
+/// The user's stacks: compose files on disk, deployed over the libpod API.
+#[async_trait]
+pub trait Stacks: Send + Sync + 'static {
+    /// Berth's stacks and the ones started outside Berth.
+    async fn list(&self) -> Result<StackList, ServiceError>;
+    /// One stack (`None`: no such stack).
+    async fn get(&self, name: &str) -> Result<Option<StackDetail>, ServiceError>;
+    /// The problems with a compose file and `.env`, one line each (empty: it is fine).
+    async fn validate(&self, name: &str, compose: &str, env: &str) -> Result<Vec<String>, ServiceError>;
+    /// Saves a stack's files (audited) after validating them; `create` refuses an existing name.
+    async fn save(&self, caller: &Caller, actor: &CurrentUser, name: &str, compose: &str, env: &str, create: bool) -> Result<(), ServiceError>;
+    /// Starts a deployment or another action (audited); returns the deployment's id.
+    async fn act(&self, caller: &Caller, actor: &CurrentUser, name: &str, action: StackAction) -> Result<i64, ServiceError>;
+    /// Takes a stack down and removes its folder (audited).
+    async fn delete(&self, caller: &Caller, actor: &CurrentUser, name: &str) -> Result<(), ServiceError>;
+    /// A deployment and its log (`None`: not of this stack).
+    async fn deployment(&self, name: &str, id: i64) -> Result<Option<Deployment>, ServiceError>;
+    /// Allows or blocks a policy item for one stack (admins, audited).
+    async fn set_override(&self, caller: &Caller, actor: &CurrentUser, name: &str, item: &str, allow: bool) -> Result<(), ServiceError>;
+    /// Stops the containers of a stack started outside Berth (audited).
+    async fn stop_external(&self, caller: &Caller, actor: &CurrentUser, name: &str) -> Result<(), ServiceError>;
+    /// Makes a stack started outside Berth one of Berth's, from the compose file its labels name (audited).
+    async fn adopt(&self, caller: &Caller, actor: &CurrentUser, name: &str) -> Result<(), ServiceError>;
 }
 
 /// The record of the Podman socket's changes of state.
@@ -228,6 +254,7 @@ pub struct Services {
     pub events: Arc<dyn Events>,
     pub images: Arc<dyn Images>,
     pub objects: Arc<dyn Objects>,
+    pub stacks: Arc<dyn Stacks>,
 }
 
 impl std::fmt::Debug for Services {

@@ -11,6 +11,7 @@ use crate::pages::{
     audit::AuditPage,
     container::ContainerPage,
     containers::ContainersPage,
+    deployment::DeploymentPage,
     images::ImagesPage,
     logs::LogsPage,
     objects::{NetworkPage, NetworksPage, PodPage, PodsPage, VolumePage, VolumesPage},
@@ -20,6 +21,8 @@ use crate::pages::{
     overview::OverviewPage,
     reauth::ReauthPage,
     setup::SetupPage,
+    stack::{StackEditPage, StackPage},
+    stacks::{NewStackPage, StacksPage},
     totp::{EnrolPage, RecoveryCodesPage},
     users::UsersPage,
 };
@@ -69,6 +72,15 @@ pub fn App() -> impl IntoView {
                     // Async SSR: every page arrives complete, so it works with JavaScript off.
                     <Routes fallback=NotFound>
                         <Route path=StaticSegment("") view=OverviewPage ssr=SsrMode::Async />
+                        <Route path=StaticSegment("stacks") view=StacksPage ssr=SsrMode::Async />
+                        <Route path=(StaticSegment("stacks"), StaticSegment("new")) view=NewStackPage ssr=SsrMode::Async />
+                        <Route path=(StaticSegment("stacks"), ParamSegment("name")) view=StackPage ssr=SsrMode::Async />
+                        <Route path=(StaticSegment("stacks"), ParamSegment("name"), StaticSegment("edit")) view=StackEditPage ssr=SsrMode::Async />
+                        <Route
+                            path=(StaticSegment("stacks"), ParamSegment("name"), StaticSegment("deployments"), ParamSegment("id"))
+                            view=DeploymentPage
+                            ssr=SsrMode::Async
+                        />
                         <Route path=StaticSegment("containers") view=ContainersPage ssr=SsrMode::Async />
                         <Route path=(StaticSegment("containers"), ParamSegment("name")) view=ContainerPage ssr=SsrMode::Async />
                         <Route path=(StaticSegment("containers"), ParamSegment("name"), StaticSegment("logs")) view=LogsPage ssr=SsrMode::Async />

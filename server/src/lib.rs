@@ -16,6 +16,7 @@ pub mod http;
 pub mod identity;
 pub mod podman;
 pub mod serve;
+pub mod stacks;
 pub mod state;
 pub mod tls;
 

@@ -25,6 +25,11 @@ use crate::podman::containers::ContainerService;
 use crate::podman::events::EventHub;
 use crate::podman::images::{ImageService, PullJobs};
 use crate::podman::objects::ObjectService;
+use crate::stacks::StackService;
+use crate::stacks::engine::Engine;
+use crate::stacks::jobs::Jobs;
+use crate::stacks::libpod::Libpod;
+use crate::stacks::store::Store;
 
 /// What Berth needs to assemble its state.
 #[derive(Debug, Clone)]
@@ -36,6 +41,8 @@ pub struct Options {
     pub trusted_proxies: Vec<IpNet>,
     pub session_limits: SessionLimits,
     pub clock: Arc<dyn Clock>,
+    /// How long a deployment waits for a service to be healthy or to finish.
+    pub stack_wait_limit: std::time::Duration,
 }
 
 impl Options {
@@ -49,6 +56,7 @@ impl Options {
             trusted_proxies: Vec::new(),
             session_limits: SessionLimits::default(),
             clock: Arc::new(SystemClock),
+            stack_wait_limit: std::time::Duration::from_secs(120),
         }
     }
 }
@@ -63,6 +71,7 @@ pub struct AppState {
     /// Podman's events, followed while Berth runs.
     pub events: Arc<EventHub>,
     pub access: Arc<AccessService>,
+    pub stacks: Arc<StackService>,
     pub session_store: tower_sessions_sqlx_store::SqliteStore,
     pub trusted_proxies: TrustedProxies,
     pub session_limits: SessionLimits,
@@ -95,6 +104,16 @@ impl AppState {
         ));
         let runtime = PodmanRuntime::new(&options.podman_socket);
         let events = EventHub::start(runtime.clone());
+        let finished = crate::db::stacks::fail_unfinished(&pool, crate::clock::unix_now()).await?;
+        if finished > 0 {
+            tracing::warn!(deployments = finished, "deployments were running when Berth last stopped: marked as failed");
+        }
+        let stacks = Arc::new(StackService {
+            engine: Engine { libpod: Libpod::new(&options.podman_socket), podman: runtime.client().clone(), wait_limit: options.stack_wait_limit },
+            pool: pool.clone(),
+            store: Store::open(&options.data_dir)?,
+            jobs: Arc::new(Jobs::default()),
+        });
         let services = Services {
             runtime: Arc::new(runtime.clone()),
             socket_history: Arc::new(DbSocketHistory { pool: pool.clone() }),
@@ -103,6 +122,7 @@ impl AppState {
             events: events.clone(),
             images: Arc::new(ImageService { runtime: runtime.clone(), pool: pool.clone(), pulls: Arc::new(PullJobs::default()) }),
             objects: Arc::new(ObjectService { runtime: runtime.clone(), pool: pool.clone() }),
+            stacks: stacks.clone(),
         };
         Ok(Self {
             leptos_options: crate::leptos_options(&options.site_root, options.listen),
@@ -111,6 +131,7 @@ impl AppState {
             runtime,
             events,
             access,
+            stacks,
             session_store,
             trusted_proxies: TrustedProxies(Arc::new(options.trusted_proxies)),
             session_limits: options.session_limits,

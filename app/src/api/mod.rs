@@ -11,6 +11,7 @@ pub mod guard;
 pub mod images;
 pub mod objects;
 pub mod overview;
+pub mod stacks;
 pub mod users;
 
 /// The remembered-device cookie: set once password and TOTP succeed, it lets this

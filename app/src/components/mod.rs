@@ -1,5 +1,6 @@
 //! Pieces of UI used by several pages.
 
+pub mod editor;
 pub mod form;
 pub mod live;
 pub mod stats;

@@ -26,6 +26,7 @@ pub fn Nav() -> impl IntoView {
                     let sections = (!user.enrol_only).then(|| view! {
                         <ul>
                             <li><A href="/" exact=true>"Overview"</A></li>
+                            <li><A href="/stacks">"Stacks"</A></li>
                             <li><A href="/containers">"Containers"</A></li>
                             <li><A href="/images">"Images"</A></li>
                             <li><A href="/volumes">"Volumes"</A></li>

@@ -11,3 +11,4 @@ pub mod stats;
 pub mod images;
 pub mod objects;
 pub mod text;
+pub mod stacks;

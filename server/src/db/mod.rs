@@ -5,6 +5,7 @@ pub mod devices;
 pub mod history;
 pub mod recovery_codes;
 pub mod socket_events;
+pub mod stacks;
 pub mod users;
 
 use std::path::Path;

@@ -1,5 +1,6 @@
-//! Small bodies on the authentication endpoints: anything over 16 KiB is refused with
-//! 413 before it is read into memory or reaches the password hasher.
+//! Bounded bodies: anything over 16 KiB on the authentication endpoints (before it
+//! reaches the password hasher), 8 MiB on the compose editor's and 64 KiB elsewhere is
+//! refused with 413 before it is read into memory.
 
 use axum::body::Body;
 use axum::extract::Request;
@@ -9,13 +10,24 @@ use axum::response::{IntoResponse as _, Response};
 
 /// The limit on auth routes.
 pub const AUTH_LIMIT: usize = 16 * 1024;
-/// The limit on every other server function (compose uploads will get their own).
+/// The limit on every other server function.
 pub const DEFAULT_LIMIT: usize = 64 * 1024;
+/// The limit on the compose editor's posts: room for a form-encoded file well past the
+/// parser's own 1 MiB limit, so that a big file gets the parser's message with its size.
+pub const COMPOSE_LIMIT: usize = 8 * 1024 * 1024;
 
 const AUTH_PATHS: [&str; 6] = ["/api/login", "/api/login-code", "/api/setup", "/api/reauth", "/api/password", "/api/user-add"];
 
+const COMPOSE_PATHS: [&str; 3] = ["/api/stack-create", "/api/stack-save", "/api/stack-validate"];
+
 fn limit_for(path: &str) -> usize {
-    if AUTH_PATHS.contains(&path) { AUTH_LIMIT } else { DEFAULT_LIMIT }
+    if AUTH_PATHS.contains(&path) {
+        AUTH_LIMIT
+    } else if COMPOSE_PATHS.contains(&path) {
+        COMPOSE_LIMIT
+    } else {
+        DEFAULT_LIMIT
+    }
 }
 
 fn too_large() -> Response {

@@ -1,5 +1,5 @@
-//! Streams a page follows and files it downloads: Podman's events and a container's
-//! logs over SSE, and the logs as a text file. Viewers and up; each route refuses
+//! Streams a page follows and files it downloads: Podman's events, a container's
+//! logs and a deployment's steps over SSE, and the logs as a text file. Viewers and up; each route refuses
 //! before it touches Podman.
 
 use std::convert::Infallible;
@@ -28,6 +28,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/stream/events", get(events))
         .route("/api/stream/logs/{name}", get(follow_logs))
         .route("/api/logs/{name}", get(download_logs))
+        .route("/api/stream/deployments/{id}", get(follow_deployment))
 }
 
 /// Every Podman event that changes what a view shows, as `podman` SSE events.
@@ -105,4 +106,34 @@ async fn download_logs(_: Viewer, State(state): State<AppState>, Path(name): Pat
         Body::from_stream(body),
     )
         .into_response()
+}
+
+/// A running deployment's steps as `line` SSE events (every line so far first), then
+/// `end` with its outcome. A finished one sends only `end`.
+async fn follow_deployment(_: Viewer, State(state): State<AppState>, Path(id): Path<i64>) -> Response {
+    use crate::stacks::jobs::Progress;
+    let Some(log) = state.stacks.jobs.log(id) else {
+        return (StatusCode::NOT_FOUND, "That deployment is not running.").into_response();
+    };
+    let end = |outcome: app::model::stacks::Outcome, summary: String| {
+        Event::default().event("end").data(serde_json::json!({ "outcome": outcome, "summary": summary }).to_string())
+    };
+    let (past, finished, receiver) = log.follow();
+    let past = stream::iter(past.into_iter().map(|line| Ok::<_, Infallible>(Event::default().event("line").data(line))));
+    let rest = match finished {
+        Some((outcome, summary)) => stream::once(async move { Ok(end(outcome, summary)) }).boxed(),
+        None => stream::unfold(Some(receiver), move |receiver| async move {
+            let mut receiver = receiver?;
+            loop {
+                match receiver.recv().await {
+                    Ok(Progress::Line(line)) => return Some((Ok(Event::default().event("line").data(line)), Some(receiver))),
+                    Ok(Progress::Finished(outcome, summary)) => return Some((Ok(end(outcome, summary)), None)),
+                    Err(RecvError::Lagged(_)) => continue,
+                    Err(RecvError::Closed) => return None,
+                }
+            }
+        })
+        .boxed(),
+    };
+    Sse::new(past.chain(rest)).keep_alive(KeepAlive::default()).into_response()
 }

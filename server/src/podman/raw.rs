@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::time::Duration;
 
 use serde::Deserialize;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -16,24 +17,50 @@ const MAX_ANSWER: u64 = 32 * 1024 * 1024;
 /// other container's policy is "no".
 const POLICIES: [&str; 3] = ["always", "unless-stopped", "on-failure"];
 
-/// `GET path` on the socket, its body parsed as JSON.
-async fn get_json<T: for<'de> Deserialize<'de>>(socket: &Path, path: &str) -> Result<T, String> {
+/// One request on the socket: `method path` with an optional JSON body, at most
+/// `limit` long. Returns the status and the body.
+pub async fn call(socket: &Path, method: &str, path: &str, body: Option<&[u8]>, limit: Duration) -> Result<(u16, Vec<u8>), String> {
     let ask = async {
         let mut stream = tokio::net::UnixStream::connect(socket).await.map_err(|e| e.to_string())?;
-        let request = format!("GET {path} HTTP/1.0\r\nHost: podman\r\n\r\n");
+        let mut request = format!("{method} {path} HTTP/1.0\r\nHost: podman\r\n");
+        if let Some(body) = body {
+            request.push_str(&format!("Content-Type: application/json\r\nContent-Length: {}\r\n", body.len()));
+        }
+        request.push_str("\r\n");
         stream.write_all(request.as_bytes()).await.map_err(|e| e.to_string())?;
+        if let Some(body) = body {
+            stream.write_all(body).await.map_err(|e| e.to_string())?;
+        }
         let mut answer = Vec::new();
         stream.take(MAX_ANSWER).read_to_end(&mut answer).await.map_err(|e| e.to_string())?;
         Ok::<_, String>(answer)
     };
-    let answer = tokio::time::timeout(READ_TIMEOUT, ask).await.map_err(|_| "Podman did not answer in time".to_owned())??;
+    let answer = tokio::time::timeout(limit, ask).await.map_err(|_| "Podman did not answer in time".to_owned())??;
     let split = answer.windows(4).position(|w| w == b"\r\n\r\n").ok_or("Podman's answer has no body")?;
     let head = String::from_utf8_lossy(&answer[..split]);
-    let status = head.split_whitespace().nth(1).unwrap_or_default();
-    if status != "200" {
+    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).ok_or("Podman's answer has no status")?;
+    Ok((status, answer[split + 4..].to_vec()))
+}
+
+/// The message of a libpod error body (`{"cause": .., "message": ..}`), or the body as text.
+pub fn error_message(body: &[u8]) -> String {
+    #[derive(Deserialize)]
+    struct Fault {
+        message: Option<String>,
+    }
+    serde_json::from_slice::<Fault>(body)
+        .ok()
+        .and_then(|f| f.message)
+        .unwrap_or_else(|| String::from_utf8_lossy(body).chars().take(500).collect())
+}
+
+/// `GET path` on the socket, its body parsed as JSON.
+async fn get_json<T: for<'de> Deserialize<'de>>(socket: &Path, path: &str) -> Result<T, String> {
+    let (status, body) = call(socket, "GET", path, None, READ_TIMEOUT).await?;
+    if status != 200 {
         return Err(format!("Podman answered {status}"));
     }
-    serde_json::from_slice(&answer[split + 4..]).map_err(|e| e.to_string())
+    serde_json::from_slice(&body).map_err(|e| e.to_string())
 }
 
 #[derive(Deserialize)]

@@ -11,4 +11,5 @@ mod lifecycle;
 mod logs_stats;
 mod objects;
 mod overview;
+mod stacks;
 mod support;

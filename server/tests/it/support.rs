@@ -59,6 +59,8 @@ impl TestServer {
         options.clock = std::sync::Arc::new(clock.clone());
         // Tests that need several client addresses send them as a proxy would.
         options.trusted_proxies = vec!["127.0.0.1/32".parse().expect("cidr")];
+        // Health waits that can't succeed end quickly.
+        options.stack_wait_limit = Duration::from_secs(5);
         let state = AppState::assemble(options).await.expect("state assembles");
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(run(listener, Some(tls.config), build_router(state.clone()), async move {
