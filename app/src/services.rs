@@ -12,6 +12,7 @@ use crate::model::auth::{
 };
 use crate::model::containers::{ContainerAction, ContainerDetail, ContainerRow};
 use crate::model::events::PodmanEvent;
+use crate::model::host::HostReport;
 use crate::model::images::{ImageRow, PullJob};
 use crate::model::logs::LogLine;
 use crate::model::objects::{NewObject, ObjectAction, ObjectDetail, ObjectKind, ObjectRow};
@@ -145,6 +146,23 @@ pub trait Stacks: Send + Sync + 'static {
     async fn adopt(&self, caller: &Caller, actor: &CurrentUser, name: &str) -> Result<(), ServiceError>;
 }
 
+/// The host panels: what makes the user's containers come back after a reboot.
+#[async_trait]
+pub trait Host: Send + Sync + 'static {
+    /// Lingering, the user units, host facts, the forwards and each stack's verdict.
+    async fn report(&self) -> Result<HostReport, ServiceError>;
+    /// Asks logind to turn lingering on (polkit decides; audited); says what happened.
+    async fn enable_linger(&self, caller: &Caller, actor: &CurrentUser) -> Result<String, ServiceError>;
+    /// Installs where needed, enables and starts podman.socket or podman-restart.service (audited).
+    async fn enable_unit(&self, caller: &Caller, actor: &CurrentUser, unit: &str) -> Result<String, ServiceError>;
+    /// Adds a wanted forward (audited).
+    async fn add_forward(&self, caller: &Caller, actor: &CurrentUser, source: &str, target: &str, protocol: &str) -> Result<String, ServiceError>;
+    /// Removes a wanted forward (audited).
+    async fn remove_forward(&self, caller: &Caller, actor: &CurrentUser, id: i64) -> Result<String, ServiceError>;
+    /// Installs and enables, or disables and removes, systemd units for a stack's containers (audited).
+    async fn stack_units(&self, caller: &Caller, actor: &CurrentUser, stack: &str, install: bool) -> Result<String, ServiceError>;
+}
+
 /// The record of the Podman socket's changes of state.
 #[async_trait]
 pub trait SocketHistory: Send + Sync + 'static {
@@ -255,6 +273,7 @@ pub struct Services {
     pub images: Arc<dyn Images>,
     pub objects: Arc<dyn Objects>,
     pub stacks: Arc<dyn Stacks>,
+    pub host: Arc<dyn Host>,
 }
 
 impl std::fmt::Debug for Services {

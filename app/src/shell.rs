@@ -12,6 +12,7 @@ use crate::pages::{
     container::ContainerPage,
     containers::ContainersPage,
     deployment::DeploymentPage,
+    host::HostPage,
     images::ImagesPage,
     logs::LogsPage,
     objects::{NetworkPage, NetworksPage, PodPage, PodsPage, VolumePage, VolumesPage},
@@ -92,6 +93,7 @@ pub fn App() -> impl IntoView {
                         <Route path=(StaticSegment("networks"), ParamSegment("name")) view=NetworkPage ssr=SsrMode::Async />
                         <Route path=StaticSegment("pods") view=PodsPage ssr=SsrMode::Async />
                         <Route path=(StaticSegment("pods"), ParamSegment("name")) view=PodPage ssr=SsrMode::Async />
+                        <Route path=StaticSegment("host") view=HostPage ssr=SsrMode::Async />
                         <Route path=StaticSegment("setup") view=SetupPage ssr=SsrMode::Async />
                         <Route path=StaticSegment("login") view=LoginPage ssr=SsrMode::Async />
                         <Route path=(StaticSegment("login"), StaticSegment("code")) view=LoginCodePage ssr=SsrMode::Async />

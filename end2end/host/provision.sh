@@ -136,8 +136,6 @@ EOF
 }
 
 # --- systemd --user -------------------------------------------------------------
-manager_pidfile() { printf '%s/%s.systemd.pid\n' "$BTH_RUN_DIR" "$U_NAME"; }
-
 reset_user_session() {
 	local root
 	log "cleaning up stale state of $U_NAME (processes, $U_RUNTIME, cgroup folders)"
@@ -148,39 +146,6 @@ reset_user_session() {
 			log "warning: could not remove stale $root/user.slice/user-$U_UID.slice/user@$U_UID.service"
 	done < <(cgroup_roots)
 	rm -f "$(manager_pidfile)"
-}
-
-start_user_manager() {
-	local root dir procs=() logf pidfile pid deadline state
-	pidfile=$(manager_pidfile)
-	logf=$BTH_LOG_DIR/systemd-user-$U_NAME.log
-	while IFS= read -r root; do
-		dir=$root/user.slice/user-$U_UID.slice/user@$U_UID.service
-		mkdir -p "$dir"
-		chown -R "$U_UID:$U_GID" "$dir"
-		procs+=("$dir/cgroup.procs")
-	done < <(cgroup_roots)
-	((${#procs[@]})) || die "no cgroup hierarchy found under /sys/fs/cgroup"
-	install -d -m 755 "$BTH_LOG_DIR"
-	[[ -f $logf ]] && mv -f "$logf" "$logf.1"
-	log "starting systemd --user for $U_NAME (log: $logf)"
-	setsid -f "$BTH_HOST_DIR/exec-user-manager.sh" "$pidfile" "$U_UID" "$U_GID" \
-		"$U_NAME" "$U_HOME" "$U_RUNTIME" "${procs[@]}" </dev/null >>"$logf" 2>&1 9>&-
-	deadline=$((SECONDS + 60))
-	while :; do
-		state=$(user_manager_state)
-		[[ $state == running || $state == degraded ]] && break
-		if pid=$(cat "$pidfile" 2>/dev/null) && ! pid_alive "$pid"; then
-			tail -n 20 "$logf" >&2 || true
-			die "systemd --user of $U_NAME exited (see $logf)"
-		fi
-		if ((SECONDS >= deadline)); then
-			tail -n 20 "$logf" >&2 || true
-			die "systemd --user of $U_NAME not ready after 60 s (state: ${state:-no answer})"
-		fi
-		sleep 0.2
-	done
-	log "systemd --user of $U_NAME is $state"
 }
 
 ensure_user_manager() {

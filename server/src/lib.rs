@@ -12,6 +12,7 @@ pub mod config;
 pub mod db;
 pub mod doctor;
 pub mod files;
+pub mod host;
 pub mod http;
 pub mod identity;
 pub mod podman;
@@ -19,6 +20,7 @@ pub mod serve;
 pub mod stacks;
 pub mod state;
 pub mod tls;
+pub mod webhooks;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -75,6 +77,9 @@ pub fn build_router(state: AppState) -> Router {
         .layer(sessions)
         .layer(from_fn_with_state(proxies, http::client_ip::resolve))
         .layer(from_fn(http::csrf::check))
+        // The per-route limits are body_limit's; axum's own default (2 MB) would cut
+        // the compose editor's posts short of them.
+        .layer(axum::extract::DefaultBodyLimit::max(http::body_limit::COMPOSE_LIMIT))
         .layer(from_fn(http::body_limit::limit))
         .layer(from_fn(http::headers::security_headers))
         .with_state(state)

@@ -19,6 +19,7 @@ use crate::auth::setup::SetupToken;
 use crate::auth::throttle::IpThrottle;
 use crate::auth::AccessService;
 use crate::db::history::DbSocketHistory;
+use crate::host::HostService;
 use crate::http::client_ip::TrustedProxies;
 use crate::podman::PodmanRuntime;
 use crate::podman::containers::ContainerService;
@@ -114,15 +115,25 @@ impl AppState {
             store: Store::open(&options.data_dir)?,
             jobs: Arc::new(Jobs::default()),
         });
+        let containers: Arc<dyn app::services::Containers> = Arc::new(ContainerService { runtime: runtime.clone(), pool: pool.clone() });
+        let host = Arc::new(HostService {
+            user: crate::host::current_user(),
+            socket: options.podman_socket.clone(),
+            containers: containers.clone(),
+            store: Store::open(&options.data_dir)?,
+            pool: pool.clone(),
+            changing: tokio::sync::Mutex::new(()),
+        });
         let services = Services {
             runtime: Arc::new(runtime.clone()),
             socket_history: Arc::new(DbSocketHistory { pool: pool.clone() }),
             access: access.clone() as Arc<dyn Access>,
-            containers: Arc::new(ContainerService { runtime: runtime.clone(), pool: pool.clone() }),
+            containers,
             events: events.clone(),
             images: Arc::new(ImageService { runtime: runtime.clone(), pool: pool.clone(), pulls: Arc::new(PullJobs::default()) }),
             objects: Arc::new(ObjectService { runtime: runtime.clone(), pool: pool.clone() }),
             stacks: stacks.clone(),
+            host,
         };
         Ok(Self {
             leptos_options: crate::leptos_options(&options.site_root, options.listen),

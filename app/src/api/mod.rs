@@ -8,6 +8,7 @@ pub mod containers;
 pub mod form;
 #[cfg(feature = "ssr")]
 pub mod guard;
+pub mod host;
 pub mod images;
 pub mod objects;
 pub mod overview;

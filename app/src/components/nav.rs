@@ -32,6 +32,7 @@ pub fn Nav() -> impl IntoView {
                             <li><A href="/volumes">"Volumes"</A></li>
                             <li><A href="/networks">"Networks"</A></li>
                             <li><A href="/pods">"Pods"</A></li>
+                            <li><A href="/host">"Host"</A></li>
                             {admin.then(|| view! {
                                 <li><A href="/users">"Users"</A></li>
                                 <li><A href="/audit">"Audit log"</A></li>

@@ -12,3 +12,5 @@ pub mod images;
 pub mod objects;
 pub mod text;
 pub mod stacks;
+pub mod host;
+pub mod webhooks;

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod container;
 pub mod containers;
 pub mod deployment;
+pub mod host;
 pub mod images;
 pub mod logs;
 pub mod objects;

@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
+use std::os::unix::fs::DirBuilderExt as _;
+
 use anyhow::Context as _;
 
 use crate::config::Common;
@@ -42,7 +44,13 @@ fn install(settings: &Common, args: &InstallService) -> anyhow::Result<()> {
         .context("neither XDG_CONFIG_HOME nor HOME is set")?;
     let dir = config_home.join("systemd/user");
     std::fs::create_dir_all(&dir).with_context(|| format!("could not create {}", dir.display()))?;
-    let unit = unit_text(&exe, settings, args.listen)?;
+    // The unit makes the file system read-only but for these two: they must exist.
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&settings.data_dir)
+        .with_context(|| format!("could not create {}", settings.data_dir.display()))?;
+    let unit = unit_text(&exe, settings, args.listen, &dir)?;
     let path = dir.join(UNIT);
     std::fs::write(&path, unit).with_context(|| format!("could not write {}", path.display()))?;
     println!("Wrote {}", path.display());
@@ -53,14 +61,16 @@ fn install(settings: &Common, args: &InstallService) -> anyhow::Result<()> {
     }
     systemctl(&["enable", UNIT])?;
     systemctl(&["restart", UNIT])?;
-    println!("Enabled and started {UNIT}. Its log: journalctl --user -u {UNIT}");
+    println!("Enabled and started {UNIT} (sandboxed: read-only system and home, but {} and {}). Its log: journalctl --user -u {UNIT}", settings.data_dir.display(), dir.display());
     println!("For it to start at boot without a login, lingering must be on: loginctl enable-linger $USER");
     Ok(())
 }
 
 /// The unit file. Paths go in verbatim, so only plain ones are accepted (no quoting
-/// or `%` specifiers can change their meaning).
-pub fn unit_text(exe: &Path, settings: &Common, listen: Option<std::net::SocketAddr>) -> anyhow::Result<String> {
+/// or `%` specifiers can change their meaning). The sandbox leaves Berth what it
+/// needs: its data dir and the user's unit folder (the host panel writes units there)
+/// writable, everything else read-only, no privilege gain.
+pub fn unit_text(exe: &Path, settings: &Common, listen: Option<std::net::SocketAddr>, unit_dir: &Path) -> anyhow::Result<String> {
     let mut command = vec![plain(exe)?, "serve".to_owned()];
     command.extend(["--data-dir".to_owned(), plain(&settings.data_dir)?]);
     command.extend(["--podman-socket".to_owned(), plain(&settings.podman_socket)?]);
@@ -78,10 +88,27 @@ pub fn unit_text(exe: &Path, settings: &Common, listen: Option<std::net::SocketA
          ExecStart={}\n\
          Restart=on-failure\n\
          RestartSec=2\n\
+         UMask=0077\n\
+         NoNewPrivileges=yes\n\
+         PrivateTmp=yes\n\
+         ProtectSystem=strict\n\
+         ProtectHome=read-only\n\
+         ReadWritePaths={} {}\n\
+         ProtectKernelTunables=yes\n\
+         ProtectKernelModules=yes\n\
+         ProtectControlGroups=yes\n\
+         RestrictSUIDSGID=yes\n\
+         RestrictRealtime=yes\n\
+         LockPersonality=yes\n\
+         MemoryDenyWriteExecute=yes\n\
+         SystemCallArchitectures=native\n\
+         RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6\n\
          \n\
          [Install]\n\
          WantedBy=default.target\n",
-        command.join(" ")
+        command.join(" "),
+        plain(&settings.data_dir)?,
+        plain(unit_dir)?,
     ))
 }
 
@@ -124,7 +151,13 @@ mod tests {
 
     #[test]
     fn the_unit_runs_this_binary_with_the_resolved_settings() {
-        let text = unit_text(Path::new("/opt/berth/bin/berth"), &common("/home/ada/.local/share/berth"), Some("127.0.0.1:9443".parse().unwrap())).unwrap();
+        let text = unit_text(
+            Path::new("/opt/berth/bin/berth"),
+            &common("/home/ada/.local/share/berth"),
+            Some("127.0.0.1:9443".parse().unwrap()),
+            Path::new("/home/ada/.config/systemd/user"),
+        )
+        .unwrap();
         assert!(text.contains(
             "ExecStart=/opt/berth/bin/berth serve --data-dir /home/ada/.local/share/berth --podman-socket /run/user/1000/podman/podman.sock --listen 127.0.0.1:9443\n"
         ), "{text}");
@@ -132,9 +165,17 @@ mod tests {
     }
 
     #[test]
+    fn the_unit_is_sandboxed_with_only_the_data_dir_and_unit_folder_writable() {
+        let text = unit_text(Path::new("/opt/berth/bin/berth"), &common("/home/ada/.local/share/berth"), None, Path::new("/home/ada/.config/systemd/user")).unwrap();
+        for line in ["NoNewPrivileges=yes", "PrivateTmp=yes", "ProtectSystem=strict", "ProtectHome=read-only", "ReadWritePaths=/home/ada/.local/share/berth /home/ada/.config/systemd/user"] {
+            assert!(text.lines().any(|l| l == line), "{line} missing from:\n{text}");
+        }
+    }
+
+    #[test]
     fn paths_that_systemd_would_reinterpret_are_refused() {
         for bad in ["/home/a b/berth", "/home/%h/berth", "relative/berth", "/home/a\nExecStartPre=/bin/sh"] {
-            assert!(unit_text(Path::new("/opt/berth"), &common(bad), None).is_err(), "{bad:?}");
+            assert!(unit_text(Path::new("/opt/berth"), &common(bad), None, Path::new("/home/a/.config/systemd/user")).is_err(), "{bad:?}");
         }
     }
 }

@@ -2,7 +2,9 @@
 
 pub mod auth_sessions;
 pub mod devices;
+pub mod forwards;
 pub mod history;
+pub mod hooks;
 pub mod recovery_codes;
 pub mod socket_events;
 pub mod stacks;
@@ -36,5 +38,14 @@ pub async fn open(path: &Path) -> anyhow::Result<SqlitePool> {
         .run(&pool)
         .await
         .with_context(|| format!("could not apply migrations to {}", path.display()))?;
+    Ok(pool)
+}
+
+/// An empty database in memory, with the migrations applied (for `berth doctor`
+/// before Berth ever ran: it must not create the data dir).
+pub async fn open_in_memory() -> anyhow::Result<SqlitePool> {
+    // One connection: every connection to ":memory:" would be a database of its own.
+    let pool = SqlitePoolOptions::new().max_connections(1).connect("sqlite::memory:").await.context("in-memory database")?;
+    sqlx::migrate!("../migrations").run(&pool).await.context("migrations in memory")?;
     Ok(pool)
 }

@@ -46,6 +46,22 @@ fn parse_name(name: &str) -> Result<StackName, ServiceError> {
     StackName::parse(name).map_err(ServiceError::Invalid)
 }
 
+/// What a webhook's deploy came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HookStart {
+    /// Started: the deployment's id.
+    Started(i64),
+    /// Another deployment of the stack runs.
+    Busy(String),
+    /// The call can't be applied (an unknown service, a compose file with problems, ...).
+    Refused(String),
+}
+
+fn busy(name: &StackName, holder: Option<i64>) -> String {
+    let which = holder.map(|id| format!(" (deployment {id})")).unwrap_or_default();
+    format!("A deployment of {name} is running{which}. Wait for it to finish, then try again.")
+}
+
 /// Problems as one message: the first few, and how many more.
 fn problems_text(problems: &[String]) -> String {
     const SHOWN: usize = 8;
@@ -71,25 +87,72 @@ impl StackService {
         crate::podman::answer::audit_action(&self.pool, caller, actor, action, target, result).await;
     }
 
+    /// The engine's plan for a stack, with the images webhooks set for its services.
+    async fn prepare(&self, name: &StackName, files: &StackFiles, allowed: &BTreeSet<PolicyItem>) -> Result<Prepared, Vec<String>> {
+        let mut prepared = self.engine.prepare(&self.store, name, files, allowed)?;
+        match crate::db::hooks::pins(&self.pool, name.as_str()).await {
+            Ok(pins) => {
+                for pin in pins {
+                    if let Some(service) = prepared.project.services.get_mut(&pin.service) {
+                        service.image = pin.image;
+                    }
+                }
+            }
+            Err(error) => tracing::error!(%error, stack = %name, "could not read the images webhooks set"),
+        }
+        Ok(prepared)
+    }
+
     /// Starts `action` on a stack in the background; returns the deployment's id.
     pub async fn start(&self, name: &StackName, action: StackAction, trigger: &str) -> Result<i64, ServiceError> {
+        let files = self.read(name)?;
+        let allowed = self.allowed(name).await?;
         let prepared = match action {
             StackAction::Deploy | StackAction::PullRedeploy => {
-                let files = self.read(name)?;
-                let allowed = self.allowed(name).await?;
-                Some(self.engine.prepare(&self.store, name, &files, &allowed).map_err(|p| ServiceError::Invalid(problems_text(&p)))?)
+                Some(self.prepare(name, &files, &allowed).await.map_err(|p| ServiceError::Invalid(problems_text(&p)))?)
             }
             // The others act on what exists; the file, if it parses, gives the order.
-            _ => {
-                let files = self.read(name)?;
-                let allowed = self.allowed(name).await?;
-                self.engine.prepare(&self.store, name, &files, &allowed).ok()
-            }
+            _ => self.prepare(name, &files, &allowed).await.ok(),
         };
-        let guard = self.jobs.try_take(name.as_str()).map_err(|holder| {
-            let which = holder.map(|id| format!(" (deployment {id})")).unwrap_or_default();
-            ServiceError::Invalid(format!("A deployment of {name} is running{which}. Wait for it to finish, then try again."))
-        })?;
+        let guard = self.jobs.try_take(name.as_str()).map_err(|holder| ServiceError::Invalid(busy(name, holder)))?;
+        self.launch(name, action, prepared, trigger, guard, Vec::new()).await
+    }
+
+    /// Pull and redeploy for a webhook, with the tags or digests it asks for. Nothing
+    /// starts when the stack is busy or the call can't be applied.
+    pub async fn start_hook(&self, name: &StackName, images: &BTreeMap<String, crate::webhooks::payload::ImageChange>, trigger: &str) -> Result<HookStart, ServiceError> {
+        let Some(files) = self.store.read(name).map_err(internal)? else { return Ok(HookStart::Refused("The stack's files are gone.".to_owned())) };
+        let allowed = self.allowed(name).await?;
+        let mut prepared = match self.prepare(name, &files, &allowed).await {
+            Ok(prepared) => prepared,
+            Err(problems) => return Ok(HookStart::Refused(problems_text(&problems))),
+        };
+        let mut pins = Vec::new();
+        for (service, change) in images {
+            let Some(spec) = prepared.project.services.get_mut(service) else {
+                return Ok(HookStart::Refused(format!("images names the service {}, which the compose file does not have.", app::model::text::plain(service))));
+            };
+            spec.image = change.apply(&spec.image);
+            pins.push((service.clone(), spec.image.clone()));
+        }
+        let guard = match self.jobs.try_take(name.as_str()) {
+            Ok(guard) => guard,
+            Err(holder) => return Ok(HookStart::Busy(busy(name, holder))),
+        };
+        self.launch(name, StackAction::PullRedeploy, Some(prepared), trigger, guard, pins).await.map(HookStart::Started)
+    }
+
+    /// Runs a prepared action in the background. `pins` are the images a webhook set:
+    /// kept for later deploys once this one succeeds.
+    async fn launch(
+        &self,
+        name: &StackName,
+        action: StackAction,
+        prepared: Option<Prepared>,
+        trigger: &str,
+        guard: tokio::sync::OwnedMutexGuard<()>,
+        pins: Vec<(String, String)>,
+    ) -> Result<i64, ServiceError> {
         let id = db::start_deployment(&self.pool, name.as_str(), action.key(), trigger, unix_now()).await.map_err(internal)?;
         let running = self.jobs.begin(name.as_str(), id, guard);
         let this = self.clone();
@@ -102,6 +165,14 @@ impl StackService {
                 Ok(summary) => (Outcome::Ok, summary.clone()),
                 Err(error) => (Outcome::Failed, error.clone()),
             };
+            if outcome == Outcome::Ok {
+                for (service, image) in &pins {
+                    match crate::db::hooks::pin(&this.pool, name.as_str(), service, image, unix_now(), &trigger).await {
+                        Ok(()) => log.line(format!("{service} now runs {image} (set by the webhook; saving the compose file goes back to what it names)")),
+                        Err(error) => tracing::error!(%error, stack = %name, "could not keep the image a webhook set"),
+                    }
+                }
+            }
             log.line(&summary);
             if let Err(error) = db::finish_deployment(&this.pool, id, unix_now(), outcome, &summary, &log.text()).await {
                 tracing::error!(%error, deployment = id, "could not record the end of a deployment");
@@ -209,7 +280,7 @@ impl Stacks for StackService {
         let overrides = db::overrides(&self.pool, name.as_str()).await.map_err(internal)?;
         let allowed: BTreeSet<PolicyItem> = overrides.iter().filter_map(|r| PolicyItem::from_key(&r.item)).collect();
         let parsed = self.engine.check(&name, &files);
-        let prepared = self.engine.prepare(&self.store, &name, &files, &allowed);
+        let prepared = self.prepare(&name, &files, &allowed).await;
         let containers = self.engine.libpod.project_containers(name.as_str()).await;
         let podman_up = containers.is_ok();
         let containers = containers.unwrap_or_default();
@@ -283,6 +354,8 @@ impl Stacks for StackService {
             self.engine.check(&name, &files).map_err(|p| ServiceError::Invalid(problems_text(&p)))?;
             self.store.write(&name, &files).map_err(internal)?;
             db::ensure(&self.pool, name.as_str(), unix_now(), Some(&actor.username)).await.map_err(internal)?;
+            // The saved file is the truth again: tags a webhook set no longer apply.
+            crate::db::hooks::clear_pins(&self.pool, name.as_str()).await.map_err(internal)?;
             Ok(())
         }
         .await;
@@ -311,7 +384,7 @@ impl Stacks for StackService {
             }
             let guard = self.jobs.try_take(name.as_str()).map_err(|_| ServiceError::Invalid(format!("A deployment of {name} is running. Wait for it to finish, then delete the stack.")))?;
             let files = self.read(&name)?;
-            let prepared = self.engine.prepare(&self.store, &name, &files, &self.allowed(&name).await?).ok();
+            let prepared = self.prepare(&name, &files, &self.allowed(&name).await?).await.ok();
             let log = super::jobs::Log::detached();
             self.engine.run(&name, StackAction::Down, prepared.as_ref(), &log).await.map_err(|e| ServiceError::Invalid(format!("Berth could not take the stack down, so it was not deleted: {e}")))?;
             self.store.remove(&name).map_err(internal)?;

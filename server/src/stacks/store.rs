@@ -52,6 +52,11 @@ impl Store {
         Ok(Self { root })
     }
 
+    /// The stacks under `<data dir>/stacks`, without creating anything (for reading).
+    pub fn at(data_dir: &Path) -> Self {
+        Self { root: data_dir.join("stacks") }
+    }
+
     /// A stack's folder.
     pub fn folder(&self, name: &StackName) -> PathBuf {
         self.root.join(name.as_str())

@@ -2,9 +2,9 @@ use app::model::auth::LoginStep;
 
 use crate::support::{ADMIN, ADMIN_PASSWORD, TestServer, browser, browser_from, test_socket};
 
-const PAGES: [&str; 8] = ["/", "/account", "/account/totp", "/account/recovery-codes", "/users", "/audit", "/reauth", "/no/such/page"];
+const PAGES: [&str; 11] = ["/", "/host", "/stacks", "/containers", "/account", "/account/totp", "/account/recovery-codes", "/users", "/audit", "/reauth", "/no/such/page"];
 /// Every argument any server fn takes, so a refusal can't come from a malformed request.
-const ALL_ARGS: [(&str, &str); 21] = [
+const ALL_ARGS: [(&str, &str); 32] = [
     ("name", "someone"),
     ("kind", "Volume"),
     ("reference", "127.0.0.1:5000/demo/web:v1"),
@@ -14,7 +14,7 @@ const ALL_ARGS: [(&str, &str); 21] = [
     ("internal", "on"),
     ("reveal", "false"),
     ("id", "1"),
-    ("action", "Remove"),
+    ("action", "Stop"),
     ("username", "someone"),
     ("role", "admin"),
     ("password", "a long enough password"),
@@ -26,11 +26,32 @@ const ALL_ARGS: [(&str, &str); 21] = [
     ("token", "0"),
     ("next", "/"),
     ("outcome", "ok"),
+    ("source", "80"),
+    ("target", "8080"),
+    ("protocol", "tcp"),
+    ("unit", "podman.socket"),
+    ("stack", "x"),
+    ("install", "false"),
+    ("compose", "services: {}"),
+    ("env", ""),
+    ("item", "privileged"),
+    ("allow", "false"),
+    ("before_id", "1"),
 ];
+
+/// Every argument any server fn takes, with values each of them parses: `action` is
+/// an enum per area, and users have no `Stop`.
+fn args_for(path: &str) -> Vec<(&'static str, &'static str)> {
+    ALL_ARGS.iter().map(|&(k, v)| if k == "action" && path == "/api/user-change" { (k, "Remove") } else { (k, v) }).collect()
+}
 /// Server functions a stranger may call: they sign in or say whether one is signed in.
 const PUBLIC_FNS: [&str; 6] = ["/api/whoami", "/api/setup-open", "/api/setup", "/api/login", "/api/login-code", "/api/logout"];
 /// Server functions a viewer may call.
-const VIEWER_FNS: [&str; 23] = [
+const VIEWER_FNS: [&str; 27] = [
+    "/api/host",
+    "/api/stacks",
+    "/api/stack",
+    "/api/stack-deployment",
     "/api/container",
     "/api/container-logs",
     "/api/container-stats",
@@ -109,13 +130,13 @@ async fn every_server_fn_refuses_a_stranger_and_a_viewer_gets_only_what_viewers_
     let server = TestServer::signed_in(&test_socket()).await;
     let stranger = browser();
     for path in all_server_fns().into_iter().filter(|p| !PUBLIC_FNS.contains(p)) {
-        let (status, body) = server.post(&stranger, path, &ALL_ARGS).await;
+        let (status, body) = server.post(&stranger, path, &args_for(path)).await;
         assert_eq!(status, 401, "{path} without a session: {body}");
     }
     server.add_user("vera", "viewer", "viewer password 1").await;
     let viewer = server.browser_signed_in("vera", "viewer password 1").await;
     for path in all_server_fns().into_iter().filter(|p| !PUBLIC_FNS.contains(p) && !VIEWER_FNS.contains(p)) {
-        let (status, body) = server.post(&viewer, path, &ALL_ARGS).await;
+        let (status, body) = server.post(&viewer, path, &args_for(path)).await;
         assert_eq!(status, 403, "{path} as a viewer: {body}");
     }
     let (status, body) = server.post(&viewer, "/api/overview", &[]).await;

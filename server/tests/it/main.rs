@@ -6,6 +6,7 @@ mod access;
 mod cli;
 mod containers;
 mod events;
+mod host;
 mod images;
 mod lifecycle;
 mod logs_stats;
