@@ -13,6 +13,7 @@ use crate::model::auth::{
 use crate::model::containers::{ContainerAction, ContainerDetail, ContainerRow};
 use crate::model::events::PodmanEvent;
 use crate::model::host::HostReport;
+use crate::model::webhooks::WebhookView;
 use crate::model::images::{ImageRow, PullJob};
 use crate::model::logs::LogLine;
 use crate::model::objects::{NewObject, ObjectAction, ObjectDetail, ObjectKind, ObjectRow};
@@ -163,6 +164,21 @@ pub trait Host: Send + Sync + 'static {
     async fn stack_units(&self, caller: &Caller, actor: &CurrentUser, stack: &str, install: bool) -> Result<String, ServiceError>;
 }
 
+/// Stack webhooks, as their stack's page manages them.
+#[async_trait]
+pub trait Webhooks: Send + Sync + 'static {
+    /// A stack's webhook and the images webhooks set (`None`: no such stack). `base` is
+    /// Berth's address as the browser reached it (`https://host:port`).
+    async fn view(&self, caller: &Caller, stack: &str, base: &str) -> Result<Option<WebhookView>, ServiceError>;
+    /// Turns the webhook on, or gives it a new secret (audited); the secret is shown to
+    /// this session only, for ten minutes.
+    async fn enable(&self, caller: &Caller, actor: &CurrentUser, stack: &str) -> Result<(), ServiceError>;
+    /// Turns the webhook off (audited); its URL stops working.
+    async fn disable(&self, caller: &Caller, actor: &CurrentUser, stack: &str) -> Result<(), ServiceError>;
+    /// Sends a signed ping through the webhook's own checks; says what it answered.
+    async fn send_test(&self, caller: &Caller, actor: &CurrentUser, stack: &str) -> Result<String, ServiceError>;
+}
+
 /// The record of the Podman socket's changes of state.
 #[async_trait]
 pub trait SocketHistory: Send + Sync + 'static {
@@ -274,6 +290,7 @@ pub struct Services {
     pub objects: Arc<dyn Objects>,
     pub stacks: Arc<dyn Stacks>,
     pub host: Arc<dyn Host>,
+    pub webhooks: Arc<dyn Webhooks>,
 }
 
 impl std::fmt::Debug for Services {

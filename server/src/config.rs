@@ -29,6 +29,7 @@ pub struct FileSettings {
     pub insecure_http: Option<bool>,
     pub session_idle_minutes: Option<u32>,
     pub session_max_hours: Option<u32>,
+    pub hook_wait_seconds: Option<u32>,
 }
 
 impl FileSettings {
@@ -127,6 +128,7 @@ pub struct ServeArgs {
     pub insecure_http: bool,
     pub session_idle_minutes: Option<u32>,
     pub session_max_hours: Option<u32>,
+    pub hook_wait_seconds: Option<u32>,
 }
 
 /// Where Berth keeps things and which Podman it talks to.
@@ -158,6 +160,8 @@ pub struct ServeSettings {
     pub insecure_http: bool,
     pub session_idle_minutes: u32,
     pub session_max_hours: u32,
+    /// How long a webhook call with `?wait=true` waits for its deployment.
+    pub hook_wait_seconds: u32,
 }
 
 /// Resolves the common settings.
@@ -209,8 +213,13 @@ pub fn resolve_serve(
     if session_idle_minutes == 0 || session_max_hours == 0 {
         anyhow::bail!("session limits must be at least one minute idle and one hour in all");
     }
+    let hook_wait_seconds = args.hook_wait_seconds.or(file.hook_wait_seconds).unwrap_or(600);
+    if !(1..=3600).contains(&hook_wait_seconds) {
+        anyhow::bail!("the webhook wait must be between 1 and 3600 seconds");
+    }
     Ok(ServeSettings {
         common,
+        hook_wait_seconds,
         listen,
         tls,
         site_root,

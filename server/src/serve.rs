@@ -66,6 +66,8 @@ async fn serve(settings: ServeSettings) -> Result<(), Failure> {
         idle_seconds: i64::from(settings.session_idle_minutes) * 60,
         absolute_seconds: i64::from(settings.session_max_hours) * 3600,
     };
+    options.hook_wait_limit = std::time::Duration::from_secs(u64::from(settings.hook_wait_seconds));
+    options.tls_pin = tls.as_ref().and_then(|t| t.pin.clone());
     let state = AppState::assemble(options).await?;
     let pool = state.pool.clone();
     let (stop_tx, stop_rx) = watch::channel(false);

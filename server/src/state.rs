@@ -20,6 +20,7 @@ use crate::auth::throttle::IpThrottle;
 use crate::auth::AccessService;
 use crate::db::history::DbSocketHistory;
 use crate::host::HostService;
+use crate::webhooks::HookService;
 use crate::http::client_ip::TrustedProxies;
 use crate::podman::PodmanRuntime;
 use crate::podman::containers::ContainerService;
@@ -44,6 +45,10 @@ pub struct Options {
     pub clock: Arc<dyn Clock>,
     /// How long a deployment waits for a service to be healthy or to finish.
     pub stack_wait_limit: std::time::Duration,
+    /// How long a webhook call with `?wait=true` waits for its deployment.
+    pub hook_wait_limit: std::time::Duration,
+    /// The public key pin of Berth's self-signed certificate, for the webhook snippets.
+    pub tls_pin: Option<String>,
 }
 
 impl Options {
@@ -58,6 +63,8 @@ impl Options {
             session_limits: SessionLimits::default(),
             clock: Arc::new(SystemClock),
             stack_wait_limit: std::time::Duration::from_secs(120),
+            hook_wait_limit: std::time::Duration::from_secs(600),
+            tls_pin: None,
         }
     }
 }
@@ -73,6 +80,7 @@ pub struct AppState {
     pub events: Arc<EventHub>,
     pub access: Arc<AccessService>,
     pub stacks: Arc<StackService>,
+    pub hooks: Arc<HookService>,
     pub session_store: tower_sessions_sqlx_store::SqliteStore,
     pub trusted_proxies: TrustedProxies,
     pub session_limits: SessionLimits,
@@ -89,6 +97,7 @@ impl AppState {
         session_store.migrate().await?;
         let keys = Keys::load_or_create(&options.data_dir)?;
         let hasher = tokio::task::spawn_blocking(Hasher::new).await??;
+        let ip_throttle = Arc::new(IpThrottle::default());
         let setup_token = if crate::db::users::admin_count(&pool).await? == 0 {
             SetupToken::open(&options.data_dir)?
         } else {
@@ -97,9 +106,9 @@ impl AppState {
         let access = Arc::new(AccessService::new(
             pool.clone(),
             hasher,
-            keys,
+            keys.clone(),
             options.clock.clone(),
-            Arc::new(IpThrottle::default()),
+            ip_throttle.clone(),
             setup_token.clone(),
             options.session_limits,
         ));
@@ -124,6 +133,15 @@ impl AppState {
             pool: pool.clone(),
             changing: tokio::sync::Mutex::new(()),
         });
+        let hooks = Arc::new(HookService {
+            pool: pool.clone(),
+            keys,
+            stacks: stacks.clone(),
+            ip_throttle,
+            limiter: crate::webhooks::limiter::Limiter::default(),
+            wait_limit: options.hook_wait_limit,
+            tls_pin: options.tls_pin.clone(),
+        });
         let services = Services {
             runtime: Arc::new(runtime.clone()),
             socket_history: Arc::new(DbSocketHistory { pool: pool.clone() }),
@@ -134,6 +152,7 @@ impl AppState {
             objects: Arc::new(ObjectService { runtime: runtime.clone(), pool: pool.clone() }),
             stacks: stacks.clone(),
             host,
+            webhooks: hooks.clone(),
         };
         Ok(Self {
             leptos_options: crate::leptos_options(&options.site_root, options.listen),
@@ -143,6 +162,7 @@ impl AppState {
             events,
             access,
             stacks,
+            hooks,
             session_store,
             trusted_proxies: TrustedProxies(Arc::new(options.trusted_proxies)),
             session_limits: options.session_limits,

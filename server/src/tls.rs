@@ -21,13 +21,20 @@ pub struct Tls {
     pub cert_path: PathBuf,
     /// Whether Berth made the certificate just now.
     pub created: bool,
+    /// For Berth's own self-signed certificate, its public key pin (`sha256//<base64>`,
+    /// as curl's `--pinnedpubkey` takes it): clients that can't trust it through a CA
+    /// can trust exactly this key.
+    pub pin: Option<String>,
 }
 
 /// Loads the given pair, or the self-signed pair in `data_dir/tls/`, making it if missing.
 pub fn load_or_create(files: Option<&TlsFiles>, data_dir: &Path) -> anyhow::Result<Tls> {
-    let (files, created) = match files {
-        Some(files) => (files.clone(), false),
-        None => self_signed(data_dir)?,
+    let (files, created, own) = match files {
+        Some(files) => (files.clone(), false, false),
+        None => {
+            let (files, created) = self_signed(data_dir)?;
+            (files, created, true)
+        }
     };
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&files.cert)
         .with_context(|| format!("could not read the certificate {}", files.cert.display()))?
@@ -38,7 +45,8 @@ pub fn load_or_create(files: Option<&TlsFiles>, data_dir: &Path) -> anyhow::Resu
     let key = PrivateKeyDer::from_pem_file(&files.key)
         .with_context(|| format!("could not read a PEM private key from {}", files.key.display()))?;
     let config = server_config(certs, key)?;
-    Ok(Tls { config, fingerprint, cert_path: files.cert, created })
+    let pin = if own { Some(public_key_pin(&std::fs::read_to_string(&files.key).context("could not read the key")?)?) } else { None };
+    Ok(Tls { config, fingerprint, cert_path: files.cert, created, pin })
 }
 
 /// A rustls server configuration offering HTTP/2 and HTTP/1.1.
@@ -54,6 +62,14 @@ pub fn server_config(
         .context("the certificate and key do not form a usable pair")?;
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(Arc::new(config))
+}
+
+/// The `sha256//<base64>` pin of a PEM private key's public key (its SubjectPublicKeyInfo).
+pub fn public_key_pin(key_pem: &str) -> anyhow::Result<String> {
+    use base64::Engine as _;
+    use rcgen::PublicKeyData as _;
+    let pair = rcgen::KeyPair::from_pem(key_pem).context("the private key can't be read")?;
+    Ok(format!("sha256//{}", base64::engine::general_purpose::STANDARD.encode(Sha256::digest(pair.subject_public_key_info()))))
 }
 
 /// `AB:CD:…` SHA-256 of a DER certificate.

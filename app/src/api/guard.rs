@@ -88,3 +88,18 @@ pub fn request_host() -> String {
     };
     if host.is_empty() || !host.chars().all(|c| c.is_ascii_alphanumeric() || ".-:".contains(c)) { "localhost".to_owned() } else { host }
 }
+
+/// The host and port the browser used to reach Berth (`host:port`), for links that
+/// other programs will call (a webhook's URL).
+pub fn request_authority() -> String {
+    let Some(parts) = leptos::prelude::use_context::<axum::http::request::Parts>() else { return "localhost".to_owned() };
+    let authority = parts
+        .headers
+        .get(axum::http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| parts.uri.authority().map(|a| a.as_str().to_owned()))
+        .unwrap_or_default();
+    let plain = !authority.is_empty() && authority.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c));
+    if plain { authority } else { "localhost".to_owned() }
+}

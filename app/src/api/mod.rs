@@ -14,6 +14,7 @@ pub mod objects;
 pub mod overview;
 pub mod stacks;
 pub mod users;
+pub mod webhooks;
 
 /// The remembered-device cookie: set once password and TOTP succeed, it lets this
 /// browser in while its account is locked by someone else's failed attempts.

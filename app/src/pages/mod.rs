@@ -16,6 +16,7 @@ pub mod pull;
 pub mod reauth;
 pub mod setup;
 pub mod stack;
+pub mod stack_webhook;
 pub mod stacks;
 pub mod totp;
 pub mod users;

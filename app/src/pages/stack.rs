@@ -12,6 +12,7 @@ use crate::model::stacks::{DeploymentSummary, PolicyView, ServiceRow, StackActio
 use crate::model::time::format_utc;
 use crate::model::url::encode_component;
 use crate::pages::not_found::NotFound;
+use crate::pages::stack_webhook::WebhookSection;
 use crate::pages::stacks::{OutcomeBadge, StateBadge};
 
 /// How often a hydrated page reads again when no event came.
@@ -151,8 +152,9 @@ fn StackView(stack: StackDetail, confirm: String, act: ServerAction<ActOnStack>,
             <h2>"Policy"</h2>
             <PolicyTable stack=name.clone() rows=stack.policy policy />
         </section>
+        <WebhookSection name=name.clone() />
         <section class="card">
-            <h2>"Deployments"</h2>
+            <h2>"Deployments and webhook calls"</h2>
             <History page=page.clone() rows=stack.deployments />
         </section>
     }

@@ -91,6 +91,9 @@ pub struct ServeCommand {
     /// Hours after which a session ends, active or not [default: 12]
     #[arg(long = "session-max", env = "BERTH_SESSION_MAX", value_name = "HOURS")]
     pub session_max_hours: Option<u32>,
+    /// Seconds a webhook call with ?wait=true waits for its deployment [default: 600]
+    #[arg(long = "hook-wait", env = "BERTH_HOOK_WAIT", value_name = "SECONDS")]
+    pub hook_wait_seconds: Option<u32>,
 }
 
 /// An address or network: `10.0.0.1` means `10.0.0.1/32`.
@@ -165,6 +168,7 @@ pub fn main() -> ExitCode {
                 insecure_http: args.insecure_http,
                 session_idle_minutes: args.session_idle_minutes,
                 session_max_hours: args.session_max_hours,
+                hook_wait_seconds: args.hook_wait_seconds,
             };
             match config::resolve_serve(&common, &args, &file, &env) {
                 Ok(settings) => crate::serve::main(settings),

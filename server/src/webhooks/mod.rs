@@ -5,3 +5,8 @@
 pub mod limiter;
 pub mod payload;
 pub mod signature;
+mod handler;
+mod service;
+
+pub use handler::routes;
+pub use service::{Answer, HookService};

@@ -47,8 +47,9 @@ fn args_for(path: &str) -> Vec<(&'static str, &'static str)> {
 /// Server functions a stranger may call: they sign in or say whether one is signed in.
 const PUBLIC_FNS: [&str; 6] = ["/api/whoami", "/api/setup-open", "/api/setup", "/api/login", "/api/login-code", "/api/logout"];
 /// Server functions a viewer may call.
-const VIEWER_FNS: [&str; 27] = [
+const VIEWER_FNS: [&str; 28] = [
     "/api/host",
+    "/api/webhook",
     "/api/stacks",
     "/api/stack",
     "/api/stack-deployment",

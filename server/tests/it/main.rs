@@ -14,3 +14,4 @@ mod objects;
 mod overview;
 mod stacks;
 mod support;
+mod webhooks;
