@@ -70,7 +70,7 @@ test("the page's GitHub Actions step, run as a runner would, redeploys the new i
     // CI pushed a new build under the same tag, then runs the step.
     publish(repo, "v2");
     const output = execFileSync("bash", ["-c", script], {
-      env: { PATH: process.env.PATH, BERTH_HOOK_URL: url, BERTH_HOOK_SECRET: secret, GITHUB_RUN_ID: `${Date.now()}`, GITHUB_RUN_ATTEMPT: "1" },
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, BERTH_HOOK_URL: url, BERTH_HOOK_SECRET: secret, GITHUB_RUN_ID: `${Date.now()}`, GITHUB_RUN_ATTEMPT: "1" },
       encoding: "utf8",
       timeout: 120_000,
     });
