@@ -20,4 +20,5 @@ set +a
 cargo bench --locked -p server --bench login_flood
 cargo bench --locked -p server --bench podman_views
 cargo bench --locked -p server --bench stacks
+cargo bench --locked -p server --bench webhook
 cargo bench --locked -p compose --bench parse

@@ -170,8 +170,8 @@ pub trait Webhooks: Send + Sync + 'static {
     /// A stack's webhook and the images webhooks set (`None`: no such stack). `base` is
     /// Berth's address as the browser reached it (`https://host:port`).
     async fn view(&self, caller: &Caller, stack: &str, base: &str) -> Result<Option<WebhookView>, ServiceError>;
-    /// Turns the webhook on, or gives it a new secret (audited); the secret is shown to
-    /// this session only, for ten minutes.
+    /// Turns the webhook on, or gives it a new secret (audited); the secret waits in the
+    /// session to be shown once.
     async fn enable(&self, caller: &Caller, actor: &CurrentUser, stack: &str) -> Result<(), ServiceError>;
     /// Turns the webhook off (audited); its URL stops working.
     async fn disable(&self, caller: &Caller, actor: &CurrentUser, stack: &str) -> Result<(), ServiceError>;

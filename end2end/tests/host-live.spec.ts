@@ -88,8 +88,21 @@ test("podman-restart enabled from the panel brings back the always stack after a
     await open(page, "/host");
     await expect(survival(page, always)).toHaveAttribute("data-verdict", "ok", { timeout: 30_000 });
     await expect(survival(page, never)).toHaveAttribute("data-verdict", "problem");
+
+    // Units of its own bring a container back whatever its restart policy.
+    const ownUnit = `container-${never}_app_1.service`;
+    await survival(page, never).getByTestId("stack-units").click();
+    await expect(page.getByTestId("done")).toContainText(`Installed and enabled ${ownUnit}`);
+    await expect(survival(page, never)).toHaveAttribute("data-verdict", "ok");
+    expect(asUser("systemctl", "--user", "is-enabled", ownUnit)).toBe("enabled");
+    await survival(page, never).getByTestId("stack-units").click();
+    await expect(page.getByTestId("done")).toContainText(`Disabled and removed ${ownUnit}`);
+    await expect(survival(page, never)).toHaveAttribute("data-verdict", "problem");
   } finally {
     rmSync(LINGER, { force: true });
+    const leftover = `container-${never}_app_1.service`;
+    quietly(() => asUser("systemctl", "--user", "disable", leftover));
+    quietly(() => asUser("rm", "-f", `.config/systemd/user/${leftover}`));
     for (const stack of [always, never]) quietly(() => podman("rm", "-f", "-t", "0", `${stack}_app_1`));
   }
 });

@@ -64,6 +64,10 @@ test("the page's GitHub Actions step, run as a runner would, redeploys the new i
     const step = await page.getByTestId("webhook-step").innerText();
     const { script, url } = runnerScript(step);
     expect(url).toMatch(new RegExp(`^https://127\\.0\\.0\\.1:${berth.port}/hooks/stacks/[0-9a-f]{32}$`));
+    // Shown once: the page read again no longer has it.
+    await open(page, `/stacks/${name}`);
+    await expect(page.getByTestId("webhook-url")).toHaveText(url);
+    await expect(page.getByTestId("webhook-secret")).toHaveCount(0);
     await page.getByTestId("webhook-test").click();
     await expect(page.getByTestId("webhook-message")).toContainText("The webhook answered 200");
 

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+#[expect(dead_code, reason = "each benchmark uses a part of the shared helpers")]
 mod common;
 use common::{client, get_ok, ms_since, percentile, rss_kib, serve, signed_in};
 

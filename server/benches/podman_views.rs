@@ -18,6 +18,7 @@ use podman_api::Podman;
 use podman_api::opts::{ContainerCreateOpts, ContainerDeleteOpts};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+#[expect(dead_code, reason = "each benchmark uses a part of the shared helpers")]
 mod common;
 use common::{get_ok, ms_since, percentile, rss_kib, serve, signed_in};
 

@@ -74,14 +74,7 @@ pub async fn require_signed_in() -> Result<(Services, Caller, CurrentUser), AppE
 
 /// The host name the browser used to reach Berth (without the port).
 pub fn request_host() -> String {
-    let Some(parts) = leptos::prelude::use_context::<axum::http::request::Parts>() else { return "localhost".to_owned() };
-    let authority = parts
-        .headers
-        .get(axum::http::header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-        .or_else(|| parts.uri.authority().map(|a| a.as_str().to_owned()))
-        .unwrap_or_default();
+    let authority = request_authority();
     let host = match authority.strip_prefix('[') {
         Some(v6) => v6.split(']').next().unwrap_or_default().to_owned(),
         None => authority.rsplit_once(':').map_or(authority.as_str(), |(h, _)| h).to_owned(),

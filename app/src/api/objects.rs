@@ -32,8 +32,9 @@ pub async fn create_object(kind: ObjectKind, name: String, subnet: Option<String
         services.objects.create(&caller, &user, kind, new).await.map_err(AppError::from)
     }
     .await;
+    // Back to the list, where the new one is, with word that it was made.
     let page = format!("/{}", kind.path());
-    let next = result.as_ref().ok().map(|name| format!("/{}/{}", kind.path(), crate::model::url::encode_component(name)));
+    let next = result.as_ref().ok().map(|name| format!("{page}?done={}", crate::model::url::encode_component(&format!("Created the {} {name}.", kind.noun()))));
     crate::api::form::finish(result, CreateObject::PATH, &page, next.as_deref())
 }
 

@@ -140,7 +140,7 @@ pub fn parse_name(text: &str) -> Result<&str, String> {
         && text.len() <= 128
         && text.as_bytes()[0].is_ascii_alphanumeric()
         && text.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b));
-    if ok { Ok(text) } else { Err("Names start with a letter or digit and hold only letters, digits, '_', '.' and '-' (at most 128).".to_owned()) }
+    if ok { Ok(text) } else { Err("A name starts with a letter or digit and holds only letters, digits, '_', '.' and '-' (at most 128).".to_owned()) }
 }
 
 /// A subnet as typed for a new network: an IPv4 or IPv6 network in CIDR form.

@@ -26,7 +26,7 @@ pub struct Hook {
     pub url: String,
     pub created_at: i64,
     pub rotated_at: i64,
-    /// The secret, to the session that made it, for ten minutes.
+    /// The secret, right after it was made or rotated, shown once to the session that made it.
     pub fresh_secret: Option<String>,
     /// A GitHub Actions step (YAML) that calls the webhook and fails when the deploy fails.
     pub workflow_step: String,

@@ -59,6 +59,7 @@ pub fn StackPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+        <WebhookSection name=Signal::derive(name) />
     }
 }
 
@@ -152,7 +153,6 @@ fn StackView(stack: StackDetail, confirm: String, act: ServerAction<ActOnStack>,
             <h2>"Policy"</h2>
             <PolicyTable stack=name.clone() rows=stack.policy policy />
         </section>
-        <WebhookSection name=name.clone() />
         <section class="card">
             <h2>"Deployments and webhook calls"</h2>
             <History page=page.clone() rows=stack.deployments />

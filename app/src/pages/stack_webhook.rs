@@ -9,43 +9,42 @@ use crate::components::form::FormError;
 use crate::model::time::format_utc;
 use crate::model::webhooks::{Hook, WebhookView};
 
+/// The section, outside the stack's live view: it reads the webhook only when the
+/// stack or the webhook changes, since reading a fresh secret is what forgets it.
 #[component]
-pub fn WebhookSection(name: String) -> impl IntoView {
+pub fn WebhookSection(#[prop(into)] name: Signal<String>) -> impl IntoView {
     let query = use_query_map();
     let secret = ServerAction::<NewWebhookSecret>::new();
     let disable = ServerAction::<DisableWebhook>::new();
     let test = ServerAction::<TestWebhook>::new();
-    let stack = name.clone();
-    let view_data = Resource::new(move || (stack.clone(), secret.version().get(), disable.version().get()), |(stack, _, _)| get_webhook(stack));
+    let view_data = Resource::new(move || (name.get(), secret.version().get(), disable.version().get()), |(stack, _, _)| get_webhook(stack));
     let message = move || test.value().get().and_then(Result::ok).or_else(|| query.read().get("hook").filter(|v| !v.is_empty()));
     view! {
-        <section class="card" id="webhook" data-testid="webhook">
-            <h2>"Webhook"</h2>
-            <p class="muted">
-                "CI can redeploy this stack (pull its images and recreate what changed) with a signed POST, like GitHub's webhooks: "
-                "HMAC-SHA256 of the body in X-Hub-Signature-256, a timestamp and a delivery id that can't be used twice. "
-                "With ?wait=true the call answers when the deploy ended, and fails when it failed."
-            </p>
-            {move || message().map(|text| view! { <p class="alert ok" role="status" data-testid="webhook-message">{text}</p> })}
-            <FormError error=Signal::derive(move || secret.value().get().and_then(Result::err)) />
-            <FormError error=Signal::derive(move || disable.value().get().and_then(Result::err)) />
-            <FormError error=Signal::derive(move || test.value().get().and_then(Result::err)) />
-            <Suspense fallback=|| view! { <p class="muted">"Reading the webhook…"</p> }>
-                {
-                    let name = name.clone();
-                    move || {
-                        let name = name.clone();
-                        Suspend::new(async move {
-                            match view_data.await {
-                                Ok(Some(data)) => view! { <WebhookBody name data secret disable test /> }.into_any(),
-                                Ok(None) => ().into_any(),
-                                Err(error) => view! { <FormError error=Signal::derive(move || Some(error.clone())) /> }.into_any(),
-                            }
-                        })
-                    }
+        <Suspense fallback=|| view! { <p class="muted">"Reading the webhook…"</p> }>
+            {move || Suspend::new(async move {
+                let data = match view_data.await {
+                    Ok(Some(data)) => data,
+                    Ok(None) => return ().into_any(),
+                    Err(error) => return view! { <FormError error=Signal::derive(move || Some(error.clone())) /> }.into_any(),
+                };
+                view! {
+                    <section class="card" id="webhook" data-testid="webhook">
+                        <h2>"Webhook"</h2>
+                        <p class="muted">
+                            "CI can redeploy this stack (pull its images and recreate what changed) with a signed POST, like GitHub's webhooks: "
+                            "HMAC-SHA256 of the body in X-Hub-Signature-256, a timestamp and a delivery id that can't be used twice. "
+                            "With ?wait=true the call answers when the deploy ended, and fails when it failed."
+                        </p>
+                        {move || message().map(|text| view! { <p class="alert ok" role="status" data-testid="webhook-message">{text}</p> })}
+                        <FormError error=Signal::derive(move || secret.value().get().and_then(Result::err)) />
+                        <FormError error=Signal::derive(move || disable.value().get().and_then(Result::err)) />
+                        <FormError error=Signal::derive(move || test.value().get().and_then(Result::err)) />
+                        <WebhookBody name=name.get_untracked() data secret disable test />
+                    </section>
                 }
-            </Suspense>
-        </section>
+                .into_any()
+            })}
+        </Suspense>
     }
 }
 
@@ -86,7 +85,7 @@ fn HookView(name: String, hook: Hook, secret: ServerAction<NewWebhookSecret>, di
     let fresh = hook.fresh_secret.map(|value| {
         view! {
             <div class="alert info" data-testid="webhook-secret-box">
-                <p><strong>"The secret (shown in this browser for ten minutes, then never again): "</strong><code data-testid="webhook-secret">{value}</code></p>
+                <p><strong>"The secret, shown this once: "</strong><code data-testid="webhook-secret">{value}</code></p>
                 <p>"Store it as the repository secret "<code>"BERTH_HOOK_SECRET"</code>" (Settings → Secrets and variables → Actions). Berth keeps it encrypted and can't show it again; make a new one if it is lost."</p>
             </div>
         }

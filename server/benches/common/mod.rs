@@ -12,6 +12,7 @@ const PASSWORD: &str = "bench password 123";
 /// A Berth serving until dropped, with a viewer account `bench` in its database.
 pub struct Served {
     pub url: String,
+    pub state: AppState,
     _dir: tempfile::TempDir,
     _stop: tokio::sync::oneshot::Sender<()>,
 }
@@ -27,6 +28,7 @@ pub async fn serve(socket: Option<PathBuf>) -> anyhow::Result<Served> {
     let mut options = Options::new(dir.path().to_path_buf(), socket, dir.path().join("site"), address);
     options.trusted_proxies = vec!["127.0.0.1/32".parse()?];
     let state = AppState::assemble(options).await?;
+    let served_state = state.clone();
     let password = app::model::auth::Password::parse(PASSWORD.into()).map_err(anyhow::Error::msg)?;
     let hash = server::auth::password::Hasher::new()?.hash(&password).await?;
     server::db::users::insert(&state.pool, USER, "viewer", &hash, server::clock::unix_now()).await?;
@@ -34,7 +36,7 @@ pub async fn serve(socket: Option<PathBuf>) -> anyhow::Result<Served> {
     tokio::spawn(run(listener, Some(tls.config), build_router(state), async move {
         let _ = stopped.await;
     }));
-    Ok(Served { url: format!("https://{address}"), _dir: dir, _stop: stop })
+    Ok(Served { url: format!("https://{address}"), state: served_state, _dir: dir, _stop: stop })
 }
 
 /// A client signed in as `bench`, from `forwarded_for`.

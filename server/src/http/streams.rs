@@ -65,7 +65,8 @@ impl LogQuery {
 async fn check_container(state: &AppState, name: &str) -> Result<String, Response> {
     let name = parse_ref(name).map_err(|e| (StatusCode::BAD_REQUEST, e.to_string()).into_response())?;
     match ask(READ_TIMEOUT, state.runtime.client().containers().get(name).inspect()).await {
-        Asked::Answered(_) => Ok(name.to_owned()),
+        // Its name, even when asked by id: the events that say it stopped name it so.
+        Asked::Answered(data) => Ok(data.name.unwrap_or_else(|| name.to_owned())),
         Asked::Refused { status: 404, .. } => Err((StatusCode::NOT_FOUND, "That container no longer exists.").into_response()),
         _ => Err((StatusCode::SERVICE_UNAVAILABLE, "Podman did not answer.").into_response()),
     }
@@ -79,10 +80,26 @@ async fn follow_logs(_: Viewer, State(state): State<AppState>, Path(name): Path<
         Err(response) => return response,
     };
     let tail = parse_tail(query.tail.as_deref());
+    // Podman's follow does not always end when the container does: its events say so.
+    let stopped = container_stopped(state.events.subscribe(), name.clone());
     let lines = logs::stream(state.runtime.client().clone(), name, Some(tail), query.timestamps(), true)
+        .take_until(stopped)
         .map(|batch| Ok::<_, Infallible>(Event::default().event("lines").data(serde_json::to_string(&batch).unwrap_or_default())))
         .chain(stream::once(async { Ok(Event::default().event("end").data("")) }));
     Sse::new(lines).keep_alive(KeepAlive::default()).into_response()
+}
+
+/// Resolves once Podman reports that the container died or was removed, and a moment
+/// more, so that the last lines it wrote still arrive.
+async fn container_stopped(mut events: tokio::sync::broadcast::Receiver<app::model::events::PodmanEvent>, name: String) {
+    loop {
+        match events.recv().await {
+            Ok(event) if event.kind == "container" && event.name == name && matches!(event.action.as_str(), "died" | "remove") => break,
+            Err(RecvError::Closed) => std::future::pending::<()>().await,
+            _ => {}
+        }
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
 }
 
 /// The whole log as a text file (or its last `tail` lines).

@@ -168,7 +168,8 @@ impl ObjectService {
                 .map(|pod| {
                     let infra = pod.infra_id.clone().unwrap_or_default();
                     let members: Vec<_> = pod.containers.unwrap_or_default().into_iter().filter(|c| c.id.as_deref() != Some(infra.as_str())).collect();
-                    let running = members.iter().any(|c| c.status.as_deref() == Some("running"));
+                    // Podman's own word: a pod whose only running container is its infra container runs too.
+                    let running = matches!(pod.status.as_deref(), Some("Running" | "Degraded"));
                     let mut used_by: Vec<String> = members.iter().filter_map(|c| c.names.clone()).collect();
                     used_by.sort();
                     ObjectRow {

@@ -29,10 +29,8 @@ use crate::stacks::service::HookStart;
 
 /// How long delivery ids are remembered.
 const REPLAY_WINDOW: i64 = 24 * 3600;
-/// Where a new secret waits in the session to be shown: (stack, secret, made at).
+/// Where a new secret waits in the session to be shown once: (stack, secret).
 const FRESH_SECRET_KEY: &str = "webhook.fresh-secret";
-/// How long the session that made a secret is shown it.
-const SECRET_SHOWN_SECONDS: i64 = 600;
 
 /// Webhooks over the database, the key file and the stack engine.
 pub struct HookService {
@@ -251,14 +249,12 @@ impl Webhooks for HookService {
             .map(|p| ImagePin { service: p.service, image: p.image, set_at: p.set_at, set_by: p.set_by })
             .collect();
         let Some(row) = db::of_stack(&self.pool, name.as_str()).await.map_err(internal)? else { return Ok(Some(WebhookView { hook: None, pins })) };
-        // Only the session that made the secret sees it, for a few minutes: long enough
-        // to copy it while the live page redraws, never again after.
-        let fresh: Option<(String, String, i64)> = caller.session.get(FRESH_SECRET_KEY).await.map_err(internal)?;
+        // Shown once, to the session that made it: reading it forgets it.
+        let fresh: Option<(String, String)> = caller.session.get(FRESH_SECRET_KEY).await.map_err(internal)?;
         let fresh_secret = match fresh {
-            Some((for_stack, secret, made)) if for_stack == name.as_str() && unix_now() - made < SECRET_SHOWN_SECONDS && made >= row.rotated_at => Some(secret),
-            Some((_, _, made)) if unix_now() - made >= SECRET_SHOWN_SECONDS => {
+            Some((for_stack, secret)) if for_stack == name.as_str() => {
                 caller.session.remove_value(FRESH_SECRET_KEY).await.map_err(internal)?;
-                None
+                Some(secret)
             }
             _ => None,
         };
@@ -281,7 +277,7 @@ impl Webhooks for HookService {
             let secret = hex::encode(random_bytes(32));
             let sealed = self.keys.encrypt(secret.as_bytes()).map_err(internal)?;
             db::upsert(&self.pool, name.as_str(), &hook_id, &sealed, unix_now()).await.map_err(internal)?;
-            caller.session.insert(FRESH_SECRET_KEY, (name.as_str().to_owned(), secret, unix_now())).await.map_err(internal)
+            caller.session.insert(FRESH_SECRET_KEY, (name.as_str().to_owned(), secret)).await.map_err(internal)
         }
         .await;
         self.audit_user(caller, actor, "webhook.secret", stack, &result).await;

@@ -22,10 +22,10 @@ async fn stack_with_hook(server: &TestServer, name: &str, port: u16) -> (String,
     assert_eq!(status, 200, "{body}");
     let (status, body) = server.post(&server.client, "/api/webhook-secret", &[("name", name)]).await;
     assert_eq!(status, 200, "{body}");
-    let view = view(server, name).await;
-    let hook = view.hook.expect("on");
+    let hook = view(server, name).await.hook.expect("on");
     let secret = hook.fresh_secret.expect("shown to the session that made it");
     assert_eq!(secret.len(), 64, "32 random bytes, hex");
+    assert!(view(server, name).await.hook.is_some_and(|h| h.fresh_secret.is_none()), "shown once");
     let path = hook.url.split_once("/hooks/").map(|(_, rest)| format!("/hooks/{rest}")).expect("a hook path");
     (path, secret)
 }
