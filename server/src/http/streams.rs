@@ -73,7 +73,8 @@ async fn check_container(state: &AppState, name: &str) -> Result<String, Respons
 }
 
 /// A container's last lines, then each new batch, as `lines` SSE events (JSON arrays
-/// of lines); `end` when the container stops writing.
+/// of lines); `end` when the container stops writing (with data: browsers drop an
+/// event whose data is empty, and would reconnect for ever).
 async fn follow_logs(_: Viewer, State(state): State<AppState>, Path(name): Path<String>, Query(query): Query<LogQuery>) -> Response {
     let name = match check_container(&state, &name).await {
         Ok(name) => name,
@@ -85,7 +86,7 @@ async fn follow_logs(_: Viewer, State(state): State<AppState>, Path(name): Path<
     let lines = logs::stream(state.runtime.client().clone(), name, Some(tail), query.timestamps(), true)
         .take_until(stopped)
         .map(|batch| Ok::<_, Infallible>(Event::default().event("lines").data(serde_json::to_string(&batch).unwrap_or_default())))
-        .chain(stream::once(async { Ok(Event::default().event("end").data("")) }));
+        .chain(stream::once(async { Ok(Event::default().event("end").data("stopped")) }));
     Sse::new(lines).keep_alive(KeepAlive::default()).into_response()
 }
 

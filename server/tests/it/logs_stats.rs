@@ -52,7 +52,7 @@ async fn logs_are_lines_marked_by_stream_without_escape_sequences() {
     // The last two lines: last-out and one of the lines before it (stdout and stderr
     // interleave as they like), never first-out, and no escape sequence.
     assert!(body.contains("last-out") && !body.contains("first-out") && !body.contains('\u{1b}'), "{body}");
-    assert!(body.contains("event: end"), "{body}");
+    assert!(body.contains("event: end\ndata: stopped"), "an end with data, which browsers dispatch: {body}");
     podman(&["rm", "-f", &name]);
 
     // A stranger gets nothing.
@@ -114,4 +114,30 @@ async fn stats_say_why_they_are_missing() {
     }
     podman(&["rm", "-f", "-t", "0", &name]);
     assert_eq!(stats(name.clone()).await, Live::Ready(None));
+}
+
+#[tokio::test]
+async fn a_followed_log_ends_when_the_container_stops() {
+    let server = TestServer::signed_in(&test_socket()).await;
+    let name = format!("berth-it-follow-end-{}", std::process::id());
+    podman(&["run", "-d", "--name", &name, IDLE, "sh", "-c", "echo started; exec sleep 2147483647"]);
+    let mut response = server.client.get(format!("{}/api/stream/logs/{name}?tail=10", server.url)).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let mut seen = String::new();
+    // The stream is open and has sent the tail before the container stops.
+    while !seen.contains("started") {
+        let chunk = tokio::time::timeout(Duration::from_secs(10), response.chunk()).await.expect("the tail arrives").unwrap().expect("more");
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    podman(&["stop", "-t", "0", &name]);
+    let rest = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(chunk) = response.chunk().await.unwrap() {
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+        }
+        seen
+    })
+    .await
+    .expect("the stream ends after the container stopped");
+    assert!(rest.contains("event: end\ndata: stopped"), "{rest}");
+    podman(&["rm", "-f", "-t", "0", &name]);
 }
