@@ -63,7 +63,7 @@ async fn host_report(settings: &Common, podman: PodmanRuntime) -> anyhow::Result
     // Forwards live in the database: read them when Berth has one, else an empty one.
     let db = settings.data_dir.join("berth.db");
     let pool = if db.exists() { crate::db::open(&db).await? } else { crate::db::open_in_memory().await? };
-    let containers = Arc::new(ContainerService { runtime: podman, pool: pool.clone() });
+    let containers = Arc::new(ContainerService { runtime: podman, pool: pool.clone(), policies: Arc::default() });
     let service = HostService {
         user: crate::host::current_user(),
         socket: settings.podman_socket.clone(),
@@ -81,7 +81,7 @@ fn print_check(check: &Check) {
         Verdict::Problem => "PROBLEM",
         Verdict::Unknown => "UNKNOWN",
     };
-    println!("{:<15}{word}: {}", check.title.to_lowercase(), check.detail);
+    println!("{:<14} {word}: {}", check.title.to_lowercase(), check.detail);
     if let Some(fix) = &check.fix {
         println!("               fix: {fix}");
         for command in &check.commands {

@@ -124,7 +124,7 @@ impl AppState {
             store: Store::open(&options.data_dir)?,
             jobs: Arc::new(Jobs::default()),
         });
-        let containers: Arc<dyn app::services::Containers> = Arc::new(ContainerService { runtime: runtime.clone(), pool: pool.clone() });
+        let containers: Arc<dyn app::services::Containers> = Arc::new(ContainerService { runtime: runtime.clone(), pool: pool.clone(), policies: Arc::default() });
         let host = Arc::new(HostService {
             user: crate::host::current_user(),
             socket: options.podman_socket.clone(),

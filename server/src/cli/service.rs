@@ -69,7 +69,9 @@ fn install(settings: &Common, args: &InstallService) -> anyhow::Result<()> {
 /// The unit file. Paths go in verbatim, so only plain ones are accepted (no quoting
 /// or `%` specifiers can change their meaning). The sandbox leaves Berth what it
 /// needs: its data dir and the user's unit folder (the host panel writes units there)
-/// writable, everything else read-only, no privilege gain.
+/// writable, everything else read-only, no privilege gain. Nothing that needs a
+/// capability bounding set (ProtectKernelModules, CapabilityBoundingSet): a user
+/// manager can't set one, and the service would not start (status 218).
 pub fn unit_text(exe: &Path, settings: &Common, listen: Option<std::net::SocketAddr>, unit_dir: &Path) -> anyhow::Result<String> {
     let mut command = vec![plain(exe)?, "serve".to_owned()];
     command.extend(["--data-dir".to_owned(), plain(&settings.data_dir)?]);
@@ -95,7 +97,6 @@ pub fn unit_text(exe: &Path, settings: &Common, listen: Option<std::net::SocketA
          ProtectHome=read-only\n\
          ReadWritePaths={} {}\n\
          ProtectKernelTunables=yes\n\
-         ProtectKernelModules=yes\n\
          ProtectControlGroups=yes\n\
          RestrictSUIDSGID=yes\n\
          RestrictRealtime=yes\n\

@@ -29,6 +29,10 @@ const ACTION_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct ContainerService {
     pub runtime: PodmanRuntime,
     pub pool: SqlitePool,
+    /// Restart policies by container id. Podman 4 can't change a container's policy
+    /// (a new policy means a new container, with a new id), so a known id's policy
+    /// never goes stale, and the list costs one call to Podman instead of four.
+    pub policies: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, &'static str>>>,
 }
 
 /// A container name or id as typed: Podman's name rules, so nothing else reaches the URL.
@@ -160,6 +164,24 @@ fn detail(data: podman_api::models::InspectContainerData, reveal: bool) -> Conta
 }
 
 impl ContainerService {
+    /// The restart policy of each listed container: from the cache, or, when a
+    /// container is new to Berth, from Podman's filtered lists (the list itself does
+    /// not hold policies). `None` when Podman could not say.
+    async fn policies_of(&self, list: &[podman_api::models::ListContainer]) -> Option<std::collections::HashMap<String, &'static str>> {
+        let ids: Vec<&str> = list.iter().filter_map(|c| c.id.as_deref()).collect();
+        {
+            let cache = self.policies.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if ids.iter().all(|id| cache.contains_key(*id)) {
+                return Some(ids.iter().map(|id| ((*id).to_owned(), cache[*id])).collect());
+            }
+        }
+        let found = super::raw::restart_policies(self.runtime.socket()).await.map_err(|error| tracing::warn!(%error, "could not read restart policies")).ok()?;
+        let known: std::collections::HashMap<String, &'static str> = ids.iter().map(|id| ((*id).to_owned(), found.get(*id).copied().unwrap_or("no"))).collect();
+        // Only the containers that exist now: removed ones leave the cache.
+        *self.policies.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = known.clone();
+        Some(known)
+    }
+
     fn podman(&self) -> &Podman {
         self.runtime.client()
     }
@@ -174,14 +196,9 @@ impl ContainerService {
 impl Containers for ContainerService {
     async fn list(&self) -> Result<Live<Vec<ContainerRow>>, ServiceError> {
         let all = ContainerListOpts::builder().all(true).build();
-        // The list does not hold restart policies; filtered lists, asked at the same time, do.
         let containers = self.podman().containers();
-        let (listing, policies) = tokio::join!(
-            tokio::time::timeout(READ_TIMEOUT, containers.list(&all)),
-            super::raw::restart_policies(self.runtime.socket()),
-        );
-        let Ok(Ok(list)) = listing else { return Ok(self.runtime.down().await) };
-        let policies = policies.map_err(|error| tracing::warn!(%error, "could not read restart policies")).ok();
+        let Ok(Ok(list)) = tokio::time::timeout(READ_TIMEOUT, containers.list(&all)).await else { return Ok(self.runtime.down().await) };
+        let policies = self.policies_of(&list).await;
         let rows = list
             .into_iter()
             .map(|container| {
